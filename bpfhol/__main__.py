@@ -1,0 +1,3 @@
+from bpfhol.cli import main
+
+raise SystemExit(main())

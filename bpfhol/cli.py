@@ -1,0 +1,103 @@
+"""The `bpfhol` command: a thin layer over the package's modules.
+
+Every error is one line on stderr and exit status 2; a command's own failure
+(doctor finding a blocker, a snippet failing) is exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import NoReturn
+
+from bpfhol import __version__
+from bpfhol.errors import UsageError
+from bpfhol.labs import LABS, known
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, not argparse's usage dump
+        if "invalid choice" in message and self.prog == "bpfhol":
+            bad = message.split("'")[1] if "'" in message else "?"
+            message = f"unknown lab or command '{bad}' (labs: {known()}; see bpfhol --help)"
+        raise UsageError(message)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="bpfhol",
+        description="Hands-on labs for tracing Linux system calls with bpftrace and BCC.",
+        epilog="Start a lab's workload with 'sudo bpfhol syscalls', then trace it from another terminal.",
+    )
+    p.add_argument("--version", action="version", version=f"bpfhol {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    sub.add_parser("list", help="list the labs")
+
+    d = sub.add_parser("doctor", help="check that this machine can run the labs, and say how to fix it")
+    d.add_argument("--json", action="store_true", help="print the checks as JSON")
+    d.add_argument("--summary", action="store_true", help="print one line only")
+
+    s = sub.add_parser("syscalls", help="start the syscalls lab's workload (foreground; Ctrl-C stops it)")
+    s.add_argument("--seed", type=int, default=0, help="scenario number (0 = the classic scenario)")
+    s.add_argument("--duration", type=float, metavar="SECONDS", help="stop by itself after SECONDS")
+    s.add_argument("--answers", action="store_true", help="print the scenario's answer key and exit")
+    s.add_argument("--json", action="store_true", help="with --answers: print it as JSON")
+
+    sub.add_parser("status", help="list the running lab workloads")
+    sub.add_parser("stop", help="stop the running lab workloads")
+
+    r = sub.add_parser("run", help="run one of the course's snippets (as root) and print its output")
+    r.add_argument("snippet", help="path under snippets/, e.g. syscalls/mmap-top-caller.bt")
+    r.add_argument("--duration", type=float, default=None, metavar="SECONDS",
+                   help="trace for SECONDS, then stop it as Ctrl-C would (default: until Ctrl-C)")
+    return p
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command is None:
+        _build_parser().print_help()
+        return 0
+    if args.command == "list":
+        for lab in LABS.values():
+            print(f"{lab.name:10}  {lab.title}: {lab.summary}")
+        return 0
+    if args.command == "doctor":
+        from bpfhol import doctor
+
+        return doctor.main(as_json=args.json, summary=args.summary)
+    if args.command == "syscalls":
+        from bpfhol import syscalls_lab
+
+        if args.json and not args.answers:
+            raise UsageError("--json goes with --answers")
+        if args.answers:
+            return syscalls_lab.print_answers(args.seed, as_json=args.json)
+        return syscalls_lab.start(seed=args.seed, duration=args.duration)
+    if args.command == "status":
+        from bpfhol import syscalls_lab
+
+        return syscalls_lab.status()
+    if args.command == "stop":
+        from bpfhol import syscalls_lab
+
+        return syscalls_lab.stop()
+    if args.command == "run":
+        from bpfhol import runner
+
+        return runner.cli_run(args.snippet, duration=args.duration)
+    raise UsageError(f"unknown command '{args.command}'")
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = _build_parser().parse_args(argv)
+        return _dispatch(args)
+    except UsageError as e:
+        print(f"bpfhol: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
