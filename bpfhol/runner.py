@@ -1,0 +1,211 @@
+"""Run one tracing program the way a learner does, and capture what it prints.
+
+The docs suite, the output capture and `bpfhol run` all go through `run_program`, so
+an example is judged exactly as it is run.  A program runs in its own process group:
+after `run` seconds of tracing it gets SIGINT, as Ctrl-C in a terminal would send to
+the whole foreground group (bpftrace then prints its maps), and anything still alive at
+the timeout is SIGKILLed with its group.
+
+The tracing clock starts at the program's first line of stdout: bpftrace prints
+"Attaching N probes..." once its probes are attached, and the course's BCC programs
+print a "Tracing ..." line once BPF() has compiled and attached.  So compile time,
+which varies with machine load, never eats into the traced period.
+
+Which bpftrace and which Python are used comes from the environment, so the same
+examples can run under another bpftrace (a chroot) or on another kernel (a VM):
+  BPFHOL_BPFTRACE  command for bpftrace (default: bpftrace); may carry arguments
+  BPFHOL_PYTHON    a Python that can `import bcc` (default: /usr/bin/python3)
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bpfhol.errors import UsageError, require_root
+
+ROOT = Path(__file__).resolve().parent.parent
+SNIPPETS = ROOT / "snippets"
+
+# Fence language / file suffix -> kind of program.
+KIND_BY_SUFFIX = {".bt": "bpftrace", ".py": "python", ".sh": "sh"}
+KINDS = ("bpftrace", "python", "sh")
+
+# Shell examples are written as a learner pastes them ("sudo bpftrace -l ..."): these
+# functions route them to the configured tools, and make sudo a no-op for root.
+_SH_PRELUDE = """\
+bpftrace() { command $BPFHOL_BPFTRACE "$@"; }
+python3() { command $BPFHOL_PYTHON "$@"; }
+sudo() { if [ "$(id -u)" -eq 0 ]; then "$@"; else command sudo "$@"; fi; }
+"""
+
+GRACE = 10.0  # seconds a program may take to print its maps after SIGINT
+
+
+def bpftrace_command() -> list[str]:
+    return shlex.split(os.environ.get("BPFHOL_BPFTRACE", "bpftrace"))
+
+
+def python_command() -> list[str]:
+    return shlex.split(os.environ.get("BPFHOL_PYTHON", "/usr/bin/python3"))
+
+
+@dataclass
+class RunResult:
+    command: list[str]
+    returncode: int | None
+    stdout: str
+    stderr: str
+    elapsed: float  # seconds from start to exit
+    traced: float | None  # seconds between the first line and SIGINT, if one was sent
+    timed_out: bool = False
+    interrupted: bool = False  # we sent SIGINT (as Ctrl-C)
+
+    @property
+    def how(self) -> str:
+        """One phrase saying how the run ended, for failure messages."""
+        if self.timed_out:
+            return "killed at the timeout"
+        if self.interrupted:
+            return f"stopped with Ctrl-C (SIGINT) after {self.traced:.1f} s of tracing"
+        return "exited by itself"
+
+
+@dataclass
+class _Reader:
+    stream: object
+    lines: list[str] = field(default_factory=list)
+    first: threading.Event = field(default_factory=threading.Event)
+
+    def __call__(self) -> None:
+        for line in iter(self.stream.readline, ""):  # type: ignore[attr-defined]
+            self.lines.append(line)
+            self.first.set()
+        self.first.set()
+
+
+def command_for(kind: str, path: Path) -> list[str]:
+    if kind == "bpftrace":
+        return [*bpftrace_command(), str(path)]
+    if kind == "python":
+        return [*python_command(), str(path)]
+    if kind == "sh":
+        return ["bash", "-e", "-o", "pipefail", str(path)]
+    raise ValueError(f"unknown program kind {kind!r} (known: {', '.join(KINDS)})")
+
+
+def _kill_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def run_program(
+    kind: str,
+    source: str,
+    *,
+    run: float | None = None,
+    timeout: float = 30.0,
+    cwd: Path | None = None,
+) -> RunResult:
+    """Run `source` as a program of `kind`; stop it with SIGINT after `run` seconds of tracing."""
+    suffix = {"bpftrace": ".bt", "python": ".py", "sh": ".sh"}[kind]
+    env = dict(os.environ)
+    env.setdefault("BPFHOL_BPFTRACE", "bpftrace")
+    env.setdefault("BPFHOL_PYTHON", "/usr/bin/python3")
+    env["PYTHONUNBUFFERED"] = "1"
+    with tempfile.TemporaryDirectory(prefix="bpfhol-run-") as tmp:
+        path = Path(tmp) / f"example{suffix}"
+        path.write_text(_SH_PRELUDE + source if kind == "sh" else source)
+        cmd = command_for(kind, path)
+        start = time.monotonic()
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+            cwd=cwd or ROOT,
+            env=env,
+            start_new_session=True,  # own process group: Ctrl-C and kill reach all of it
+        )
+        out, err = _Reader(proc.stdout), _Reader(proc.stderr)
+        threads = [threading.Thread(target=r, daemon=True) for r in (out, err)]
+        for t in threads:
+            t.start()
+        deadline = start + timeout
+        traced: float | None = None
+        interrupted = timed_out = False
+        try:
+            if run is not None:
+                out.first.wait(max(0.0, deadline - time.monotonic()))
+                if proc.poll() is None and out.lines:
+                    t0 = time.monotonic()
+                    try:
+                        proc.wait(timeout=max(0.0, min(run, deadline - t0)))
+                    except subprocess.TimeoutExpired:
+                        traced = time.monotonic() - t0
+                        interrupted = True
+                        _kill_group(proc.pid, signal.SIGINT)
+                        deadline = min(deadline, time.monotonic() + GRACE)
+            try:
+                proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                timed_out = True
+        finally:
+            # Whatever happened (timeout, error, our own interruption): nothing stays behind.
+            _kill_group(proc.pid, signal.SIGKILL)
+            proc.wait()
+            for t in threads:
+                t.join(timeout=5)
+        return RunResult(
+            command=cmd,
+            returncode=None if timed_out else proc.returncode,
+            stdout="".join(out.lines),
+            stderr="".join(err.lines),
+            elapsed=time.monotonic() - start,
+            traced=traced,
+            timed_out=timed_out,
+            interrupted=interrupted,
+        )
+
+
+def resolve_snippet(name: str) -> tuple[str, Path]:
+    """A snippet named as on the pages ("syscalls/x.bt") or a path to a program file."""
+    for path in (SNIPPETS / name, Path(name)):
+        if path.is_file():
+            kind = KIND_BY_SUFFIX.get(path.suffix)
+            if kind is None:
+                raise UsageError(f"{name}: not a program (known endings: {', '.join(KIND_BY_SUFFIX)})")
+            return kind, path
+    raise UsageError(f"no snippet '{name}' (look under {SNIPPETS}, e.g. syscalls/mmap-top-caller.bt)")
+
+
+def cli_run(name: str, duration: float | None) -> int:
+    """`bpfhol run`: a snippet in the foreground, or for a fixed time like the docs suite does."""
+    kind, path = resolve_snippet(name)
+    require_root("running a snippet")
+    if duration is not None and duration <= 0:
+        raise UsageError("--duration must be a positive number of seconds")
+    if duration is None:
+        # Interactive: the learner's own Ctrl-C reaches the program directly.
+        os.environ.setdefault("BPFHOL_BPFTRACE", "bpftrace")
+        os.environ.setdefault("BPFHOL_PYTHON", "/usr/bin/python3")
+        cmd = command_for(kind, path)
+        if kind == "sh":
+            cmd = ["bash", "-e", "-o", "pipefail", "-c", _SH_PRELUDE + path.read_text()]
+        os.execvp(cmd[0], cmd)  # the program replaces us, as if the learner had typed it
+    result = run_program(kind, path.read_text(), run=duration, timeout=duration + 60)
+    sys.stdout.write(result.stdout)
+    sys.stderr.write(result.stderr)
+    return 1 if result.returncode is None else result.returncode

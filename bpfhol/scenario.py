@@ -1,0 +1,185 @@
+"""A scenario of the syscalls lab: what the workloads do for a seed, and the answer key that follows.
+
+Seed 0 is the classic scenario (the one the lab pages show). Any other seed in 1..SEED_MAX changes
+mapit's page sizes and shared/private ratio and the opener's file names, deterministically: the
+choices come from `random.Random(<seed string>).random()`, whose sequence Python keeps stable
+across versions. Process names never change.
+"""
+
+from __future__ import annotations
+
+import math
+import mmap
+import os
+import platform
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from bpfhol.errors import UsageError
+from workloads import closeall, mapit, oldopen, opener, tempfiles
+
+SEED_MAX = 999
+PATTERN_LEN = 20  # seeded shared/private patterns: k of every 20 calls shared (k*5 %)
+MAX_PAGES = 16
+
+# Names a seeded opener picks from (3 to 6 of them).
+FILE_POOL = (
+    "settings.json", "users.csv", "index.html", "report.pdf", "session.log", "photo.jpg",
+    "archive.tar", "keys.pem", "backup.sql", "readme.md", "schema.xml", "model.bin",
+    "queue.dat", "metrics.prom", "profile.yaml", "history.txt", "inventory.db", "theme.css",
+)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    seed: int
+    pages: tuple[int, ...]  # page counts, in the order mapit cycles through them
+    pattern: str  # 'S' (MAP_SHARED) / 'P' (MAP_PRIVATE) per mmap call, repeating
+    opener_files: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return "classic" if self.seed == 0 else "seeded"
+
+    @property
+    def shared_percent(self) -> float:
+        return 100.0 * self.pattern.count("S") / len(self.pattern)
+
+
+def check_seed(seed: int) -> None:
+    if not 0 <= seed <= SEED_MAX:
+        raise UsageError(f"--seed must be between 0 and {SEED_MAX} (got {seed})")
+
+
+def spread(shared: int, total: int) -> str:
+    """`shared` S among `total` calls, as evenly as they go: any run of calls is within one of the ratio."""
+    g = math.gcd(shared, total)
+    k, n = shared // g, total // g
+    return "".join("S" if (i + 1) * k // n > i * k // n else "P" for i in range(n))
+
+
+def scenario(seed: int) -> Scenario:
+    check_seed(seed)
+    if seed == 0:
+        return Scenario(0, mapit.CLASSIC_PAGES, mapit.CLASSIC_PATTERN, opener.CLASSIC_FILES)
+    r = random.Random(f"bpfhol-syscalls-{seed}").random
+
+    def below(n: int) -> int:
+        return min(int(r() * n), n - 1)
+
+    def shuffled(items: list[Any]) -> list[Any]:  # Fisher-Yates on r() alone
+        for i in range(len(items) - 1, 0, -1):
+            j = below(i + 1)
+            items[i], items[j] = items[j], items[i]
+        return items
+
+    npages = 4 + below(7)  # 4..10 sizes
+    pages = tuple(sorted(shuffled(list(range(1, MAX_PAGES + 1)))[:npages]))
+    ratios = [k for k in range(2, PATTERN_LEN - 1) if k * 4 != PATTERN_LEN * 3]  # 10..90 %, not 75 %
+    pattern = spread(ratios[below(len(ratios))], PATTERN_LEN)
+    nfiles = 3 + below(4)  # 3..6 files
+    files = tuple(shuffled(list(FILE_POOL))[:nfiles])
+    return Scenario(seed, pages, pattern, files)
+
+
+def _pct(v: float) -> float | int:
+    return int(v) if v == int(v) else round(v, 2)
+
+
+def answer_key(sc: Scenario) -> dict[str, Any]:
+    """What the exercises find on this machine for this scenario (sizes follow the page size)."""
+    page = mmap.PAGESIZE
+    arch = platform.machine()
+    anon = mmap.MAP_ANONYMOUS
+    return {
+        "seed": sc.seed,
+        "scenario": sc.name,
+        "page_size": page,
+        "arch": arch,
+        "mmap": {
+            "comm": mapit.COMM,
+            "calls_per_second": mapit.CALLS_PER_SECOND,
+            "pages": sorted(set(sc.pages)),
+            "sizes_kib": [p * page // 1024 for p in sorted(set(sc.pages))],
+            "sizes_bytes": [p * page for p in sorted(set(sc.pages))],
+            "shared_percent": _pct(sc.shared_percent),
+            "private_percent": _pct(100.0 - sc.shared_percent),
+            "pattern": sc.pattern,
+            "flags_shared": hex(mmap.MAP_SHARED | anon),
+            "flags_private": hex(mmap.MAP_PRIVATE | anon),
+            "prot": hex(mmap.PROT_READ | mmap.PROT_WRITE),
+            "unmaps_all": True,
+        },
+        "open": {
+            "opener": {
+                "comm": opener.COMM,
+                "dir": opener.COMM,
+                "files": list(sc.opener_files),
+                "syscall": "openat",
+            },
+            "oldopen": {
+                "comm": oldopen.COMM,
+                "dir": oldopen.COMM,
+                "file": oldopen.FILE,
+                "open_syscall": oldopen.open_syscall_number(arch) is not None,
+                "syscall": "open" if oldopen.open_syscall_number(arch) is not None else "openat",
+            },
+            "tempfiles": {
+                "comm": tempfiles.COMM,
+                "dir": tempfiles.COMM,
+                "o_tmpfile": hex(os.O_TMPFILE),
+                "o_tmpfile_flags": hex(tempfiles.O_TMPFILE_FLAGS),
+                "o_tmpfile_path": ".",
+                "mkstemp_flags": "O_RDWR|O_CREAT|O_EXCL",
+                "mkstemp_flags_hex": hex(tempfiles.MKSTEMP_FLAGS),
+                "mkstemp_names": tempfiles.MKSTEMP_PREFIX + "XXXXXX",
+                "syscall": "openat",
+            },
+        },
+        "close": {
+            "comm": closeall.COMM,
+            "dir": closeall.COMM,
+            "file": closeall.FILE,
+            "ebadf": -9,
+            "double_close": True,
+            "never_opened_fds": [closeall.BAD_FD_BASE + k for k in range(closeall.BAD_FDS)],
+        },
+    }
+
+
+def describe(key: dict[str, Any]) -> str:
+    """The answer key for people: what each exercise should find."""
+    m, o, c = key["mmap"], key["open"], key["close"]
+    sizes = ", ".join(str(s) for s in m["sizes_kib"])
+    old = o["oldopen"]
+    tmp = o["tempfiles"]
+    how_old = (
+        f"calls the open(2) syscall itself on {old['file']}: it shows in sys_enter_open"
+        if old["open_syscall"]
+        else f"opens {old['file']} with openat(2): {key['arch']} has no open(2) syscall"
+    )
+    lines = [
+        f"Answer key: seed {key['seed']} ({key['scenario']} scenario), {key['arch']}, "
+        f"page size {key['page_size']} bytes",
+        "",
+        "mmap(2)",
+        f"  top mmap caller:   {m['comm']} (about {m['calls_per_second']} calls a second)",
+        f"  mapping sizes:     {sizes} KiB ({len(m['pages'])} sizes: {m['pages']} pages)",
+        f"  shared / private:  {m['shared_percent']} % MAP_SHARED (flags {m['flags_shared']}), "
+        f"{m['private_percent']} % MAP_PRIVATE (flags {m['flags_private']})",
+        "",
+        "open(2) / openat(2)",
+        f"  {o['opener']['comm']} opens:      " + ", ".join(o["opener"]["files"])
+        + f" (in its directory {o['opener']['dir']}/)",
+        f"  {old['comm']}:           {how_old}",
+        f"  {tmp['comm']} creates:  O_TMPFILE files (flags {tmp['o_tmpfile_flags']}, O_TMPFILE = "
+        f"{tmp['o_tmpfile']}) and {tmp['mkstemp_names']} files with {tmp['mkstemp_flags']} "
+        f"({tmp['mkstemp_flags_hex']}), removed at once",
+        "",
+        "close(2)",
+        f"  {c['comm']}:          closes {c['file']} twice and never-opened descriptors "
+        f"({c['never_opened_fds'][0]}..{c['never_opened_fds'][-1]}): ret {c['ebadf']} (EBADF); "
+        "its first close returns 0",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+sudo bpftrace -l 'tracepoint:syscalls:sys_enter_open*'

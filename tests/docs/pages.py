@@ -1,0 +1,163 @@
+"""Find the runnable examples of a Markdown page, exactly as the site shows them.
+
+A runnable example is a fenced block in `bpftrace`, `python` (a BCC program) or `sh`,
+with the example comment just above it (see bpfhol.expect) and, right after it, the
+`text` block that shows its output.  Fences may carry MkDocs-Material attributes
+(`bpftrace title="x.bt" hl_lines="2"`) and sit indented inside admonitions and tabs.
+Includes (`--8<-- "syscalls/x.bt"`) are expanded by pymdownx.snippets itself, configured
+from mkdocs.yml, so what runs is what the reader sees.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import markdown
+from mkdocs.config import load_config
+from sybil import Document, Region
+from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
+
+from bpfhol.expect import Spec, SpecError, parse_spec
+
+RUNNABLE = {"bpftrace": "bpftrace", "python": "python", "sh": "sh"}  # fence language -> runner kind
+_INFO = re.compile(r"(?P<language>[\w+-]*)(?P<attributes>[^\n]*)$\n", re.MULTILINE)
+_COMMENT = re.compile(r"<!--\s*example\b(?P<body>.*?)-->\s*\Z", re.DOTALL)
+_INCLUDE = re.compile(r'^\s*-{1,}8<-{1,}\s+"(?P<name>[^"]+)"\s*$')
+
+
+@dataclass
+class DocExample:
+    page: Path  # relative to the project
+    line: int  # of the program's opening fence
+    kind: str
+    source: str  # expanded: what the reader sees and what runs
+    includes: list[str]  # snippet files the block pulls in
+    spec: Spec
+    shown_name: str | None = None  # the .out file the shown-output block includes
+    shown: str | None = None  # its text, None when missing
+    problems: list[str] = field(default_factory=list)  # the page itself is wrong
+
+    @property
+    def id(self) -> str:
+        return f"{self.page}:{self.line}"
+
+    @property
+    def snippet(self) -> str:
+        return ", ".join(f"snippets/{n}" for n in self.includes) or "(inline on the page)"
+
+
+@dataclass
+class Illustration:
+    page: Path
+    line: int
+    language: str
+    reason: str
+
+
+class Project:
+    """A course checkout: its mkdocs.yml, docs and snippets, and the includes expander."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        config = load_config(str(self.root / "mkdocs.yml"))
+        self.docs = Path(config["docs_dir"]).resolve()
+        extensions = list(config["markdown_extensions"])
+        configs = dict(config["mdx_configs"])
+        snip = dict(configs.get("pymdownx.snippets", {}))
+        bases = snip.get("base_path", ["."])
+        bases = [bases] if isinstance(bases, str) else bases
+        # mkdocs resolves base_path from the project root; make that independent of our cwd.
+        snip["base_path"] = [str(self.root / b) for b in bases]
+        snip["auto_append"] = []  # site-wide footers are not part of any example
+        configs["pymdownx.snippets"] = snip
+        self.snippet_bases = [Path(b) for b in snip["base_path"]]
+        md = markdown.Markdown(extensions=extensions, extension_configs=configs)
+        self._snippets = md.preprocessors["snippet"]
+
+    def expand(self, text: str) -> str:
+        """Expand `--8<--` includes as the site build does (raises on a missing file)."""
+        self._snippets.seen = set()
+        return "\n".join(self._snippets.parse_snippets(text.split("\n")))
+
+    def snippet_path(self, name: str) -> Path:
+        for base in self.snippet_bases:
+            if (base / name).exists():
+                return base / name
+        return self.snippet_bases[0] / name
+
+
+def _includes(source: str) -> list[str]:
+    return [m.group("name") for line in source.splitlines() if (m := _INCLUDE.match(line))]
+
+
+class PageParser:
+    """A sybil parser: one region per runnable example of a page."""
+
+    def __init__(self, project: Project, evaluator) -> None:
+        self.project = project
+        self.evaluator = evaluator
+        self.lexer = RawFencedCodeBlockLexer(info_pattern=_INFO)
+        self.illustrations: list[Illustration] = []
+
+    def __call__(self, document: Document):
+        blocks = sorted(self.lexer(document), key=lambda r: r.start)
+        page = Path(document.path).resolve().relative_to(self.project.root)
+        prev_end = 0
+        for i, block in enumerate(blocks):
+            language = block.lexemes["language"]
+            gap_before = document.text[prev_end : block.start]
+            prev_end = block.end
+            if language not in RUNNABLE:
+                continue
+            line = document.text.count("\n", 0, block.start) + 1
+            ex = self._example(page, line, block, gap_before)
+            if isinstance(ex, Illustration):
+                self.illustrations.append(ex)
+                continue
+            end = block.end
+            nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+            adjacent = nxt is not None and not document.text[block.end : nxt.start].strip()
+            if adjacent and nxt.lexemes["language"] == "text":
+                self._shown(ex, nxt)
+                end = nxt.end
+            elif not ex.problems:
+                ex.problems.append("no shown output: put a ```text block including the .out file right after it")
+            yield Region(block.start, end, parsed=ex, evaluator=self.evaluator)
+
+    def _example(self, page: Path, line: int, block: Region, gap_before: str) -> DocExample | Illustration:
+        language = block.lexemes["language"]
+        raw = str(block.lexemes["source"])
+        problems: list[str] = []
+        m = _COMMENT.search(gap_before[gap_before.rfind("<!--") :] if "<!--" in gap_before else "")
+        spec = Spec()
+        if m is None:
+            problems.append(
+                f"this {language} block runs, but has neither expectations nor an illustration mark: "
+                "put an <!-- example ... --> comment right above it"
+            )
+        else:
+            try:
+                spec = parse_spec(m.group("body"))
+            except SpecError as e:
+                problems.append(f"example comment: {e}")
+            if spec.illustration:
+                return Illustration(page, line, language, spec.illustration)
+        try:
+            source = self.project.expand(raw)
+        except Exception as e:  # pymdownx raises SnippetMissingError for a missing include
+            source = raw
+            problems.append(f"include failed: {e}")
+        return DocExample(page, line, RUNNABLE[language], source, _includes(raw), spec, problems=problems)
+
+    def _shown(self, ex: DocExample, block: Region) -> None:
+        raw = str(block.lexemes["source"])
+        names = _includes(raw)
+        if len(names) != 1 or raw.strip().count("\n"):
+            ex.problems.append('its shown output block must hold one include: --8<-- "<lab>/<name>.out"')
+            return
+        ex.shown_name = names[0]
+        path = self.project.snippet_path(ex.shown_name)
+        if path.exists():
+            ex.shown = path.read_text()

@@ -1,0 +1,242 @@
+"""One docs run: the lab's workload, every example run once, and a clean machine after.
+
+The workload (`bpfhol syscalls`) starts once and is awaited by its `ready` line, as a
+learner would start it in another terminal.  The examples then run concurrently (each
+mostly sleeps while it traces); an `exclusive` example runs with nothing else beside it,
+for answers such as "the top mmap caller" that other examples' start-up could disturb.
+Before and after, the BPF programs and processes on the machine are compared: anything
+a run left behind fails the session.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from bpfhol.expect import check, fill
+from bpfhol.runner import RunResult, run_program
+from tests.docs.pages import DocExample
+
+WORKLOAD_COMMS = {"mapit", "opener", "oldopen", "tempfiles", "closeall"}
+
+
+class _SharedExclusiveLock:
+    """Many shared holders, or one exclusive holder; a waiting exclusive one blocks newcomers."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._shared = 0
+        self._exclusive = False
+        self._waiting = 0
+
+    def acquire(self, exclusive: bool) -> None:
+        with self._cond:
+            if exclusive:
+                self._waiting += 1
+                self._cond.wait_for(lambda: not self._exclusive and self._shared == 0)
+                self._waiting -= 1
+                self._exclusive = True
+            else:
+                self._cond.wait_for(lambda: not self._exclusive and self._waiting == 0)
+                self._shared += 1
+
+    def release(self, exclusive: bool) -> None:
+        with self._cond:
+            if exclusive:
+                self._exclusive = False
+            else:
+                self._shared -= 1
+            self._cond.notify_all()
+
+
+class Workload:
+    """`bpfhol syscalls` in the background, with its answer key."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self.state_dir = tempfile.mkdtemp(prefix="bpfhol-docs-state-")
+        env = dict(os.environ, BPFHOL_STATE_DIR=self.state_dir, PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bpfhol", "syscalls", "--seed", str(seed)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=env,
+        )
+        self.log: list[str] = []
+        ready = threading.Event()
+
+        def read() -> None:
+            assert self.proc.stdout is not None
+            for line in self.proc.stdout:
+                self.log.append(line)
+                if line.strip() == "ready":
+                    ready.set()
+            ready.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        if not ready.wait(60) or self.proc.poll() is not None:
+            self.stop()
+            raise RuntimeError("the workload did not print 'ready':\n" + "".join(self.log[-20:]))
+        out = subprocess.run(
+            [sys.executable, "-m", "bpfhol", "syscalls", "--answers", "--json", "--seed", str(seed)],
+            capture_output=True, text=True, check=True, env=env,
+        )
+        self.key: dict[str, Any] = json.loads(out.stdout)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.state_dir, ignore_errors=True)
+
+
+def _bpf_prog_ids() -> set[int] | None:
+    bpftool = shutil.which("bpftool") or ("/usr/sbin/bpftool" if os.path.exists("/usr/sbin/bpftool") else None)
+    if bpftool is None:
+        return None
+    out = subprocess.run([bpftool, "prog", "show", "--json"], capture_output=True, text=True)
+    if out.returncode != 0:
+        return None
+    return {p["id"] for p in json.loads(out.stdout or "[]")}
+
+
+def _prog_holders() -> dict[int, set[int]]:
+    """BPF program id -> pids holding an fd to it (from /proc/*/fdinfo's prog_id lines)."""
+    holders: dict[int, set[int]] = {}
+    for fdinfo in Path("/proc").glob("[0-9]*/fdinfo/*"):
+        try:
+            text = fdinfo.read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if line.startswith("prog_id:"):
+                holders.setdefault(int(line.split()[1]), set()).add(int(fdinfo.parts[2]))
+    return holders
+
+
+def _our_processes() -> dict[int, str]:
+    """Processes a docs run could leave: tracers running our temp files, and workload children."""
+    found = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            comm = (d / "comm").read_text().strip()
+            cmdline = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if "bpfhol-run-" in cmdline or comm in WORKLOAD_COMMS:
+            found[int(d.name)] = f"{comm}: {cmdline.strip()[:120]}"
+    return found
+
+
+class DocsRun:
+    """Runs a set of examples against one workload; results are awaited one by one."""
+
+    def __init__(self, examples: list[DocExample], *, seed: int = 0, jobs: int | None = None) -> None:
+        self.examples = examples
+        self.seed = seed
+        self.jobs = jobs or int(os.environ.get("BPFHOL_DOCS_JOBS", "3"))
+        self.futures: dict[str, Future[RunResult]] = {}
+        self.workload: Workload | None = None
+        self.key: dict[str, Any] | None = None
+        self.wall: float = 0.0
+        self._lock = _SharedExclusiveLock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._before_progs: set[int] | None = None
+        self._before_procs: dict[int, str] = {}
+
+    def start(self) -> None:
+        self._t0 = time.monotonic()
+        self._before_progs = _bpf_prog_ids()
+        self._before_procs = _our_processes()
+        runnable = [ex for ex in self.examples if not ex.problems]
+        # BPFHOL_DOCS_WORKLOAD=none runs examples without the lab's workload (and its answer key).
+        if runnable and os.environ.get("BPFHOL_DOCS_WORKLOAD") != "none":
+            self.workload = Workload(self.seed)
+            self.key = self.workload.key
+        self._pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="example")
+        for ex in runnable:
+            self.futures[ex.id] = self._pool.submit(self._run, ex)
+
+    def _run(self, ex: DocExample) -> RunResult:
+        self._lock.acquire(ex.spec.exclusive)
+        try:
+            return run_program(ex.kind, ex.source, run=ex.spec.run, timeout=ex.spec.hard_timeout)
+        finally:
+            self._lock.release(ex.spec.exclusive)
+
+    def result(self, ex: DocExample) -> RunResult:
+        return self.futures[ex.id].result()
+
+    def close(self) -> list[str]:
+        """Stop everything; return what was left behind (empty when the machine is clean)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        if self.workload is not None:
+            self.workload.stop()
+        self.wall = time.monotonic() - getattr(self, "_t0", time.monotonic())
+        leftovers = []
+        deadline = time.monotonic() + 5
+        while True:  # the kernel frees a closed program's memory after an RCU grace period
+            procs = {p: d for p, d in _our_processes().items() if p not in self._before_procs}
+            progs = _bpf_prog_ids()
+            new_progs = (progs - self._before_progs) if progs is not None and self._before_progs is not None else set()
+            if new_progs:  # programs another live tool holds are not ours to judge
+                holders = _prog_holders()
+                new_progs = {i for i in new_progs if not holders.get(i) or holders[i] & set(procs)}
+            if (not procs and not new_progs) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        leftovers += [f"process {p} left running: {d}" for p, d in sorted(procs.items())]
+        leftovers += [f"BPF program id {i} still loaded" for i in sorted(new_progs)]
+        return leftovers
+
+
+def judge(ex: DocExample, result: RunResult, key: dict[str, Any] | None, *, shown: bool = True) -> list[str]:
+    """Everything wrong with one example's run (and, with `shown`, with the output the page shows)."""
+    wrong = []
+    if result.timed_out:
+        wrong.append(f"timed out after {ex.spec.hard_timeout:.0f} s (timeout:) and was killed")
+    elif result.returncode != ex.spec.exit:
+        wrong.append(f"exit status {result.returncode}, expected {ex.spec.exit}")
+    if ex.spec.run is not None and not result.interrupted and not result.timed_out and result.returncode == 0:
+        if not result.stdout:
+            wrong.append("printed nothing on stdout, so the traced period never started")
+    try:
+        wrong += [f"live output: {b}" for b in check(ex.spec, result.stdout, key)]
+        if shown:
+            if ex.shown is None:
+                wrong.append(f"shown output snippets/{ex.shown_name} is missing: run ./dev capture")
+            else:
+                wrong += [f"shown output: {b}" for b in check(ex.spec, ex.shown, key)]
+    except Exception as e:  # a placeholder naming nothing in the answer key
+        wrong.append(f"expectation error: {e}")
+    return wrong
+
+
+def expectations(ex: DocExample, key: dict[str, Any] | None) -> list[str]:
+    lines = []
+    for kind, patterns in (("expect", ex.spec.expect), ("expect-none", ex.spec.expect_none)):
+        for p in patterns:
+            try:
+                lines.append(f"{kind}: {fill(p, key)}")
+            except Exception as e:
+                lines.append(f"{kind}: {p}  ({e})")
+    return lines
