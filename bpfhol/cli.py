@@ -14,6 +14,7 @@ from bpfhol import __version__
 from bpfhol.errors import UsageError
 from bpfhol.labs import LABS, known
 
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, not argparse's usage dump
         if "invalid choice" in message and self.prog == "bpfhol":

@@ -128,17 +128,20 @@ def run_program(
         path.write_text(_SH_PRELUDE + source if kind == "sh" else source)
         cmd = command_for(kind, path)
         start = time.monotonic()
-        proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            errors="replace",
-            cwd=cwd or ROOT,
-            env=env,
-            start_new_session=True,  # own process group: Ctrl-C and kill reach all of it
-        )
+        try:
+            proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                errors="replace",
+                cwd=cwd or ROOT,
+                env=env,
+                start_new_session=True,  # own process group: Ctrl-C and kill reach all of it
+            )
+        except OSError as e:  # e.g. BPFHOL_BPFTRACE names a command that does not exist
+            return RunResult(cmd, 127, "", f"cannot run {cmd[0]}: {e.strerror}\n", 0.0, None)
         out, err = _Reader(proc.stdout), _Reader(proc.stderr)
         threads = [threading.Thread(target=r, daemon=True) for r in (out, err)]
         for t in threads:
