@@ -30,6 +30,7 @@ import fcntl
 import json
 import os
 import pwd
+import select
 import shutil
 import signal
 import stat
@@ -405,15 +406,13 @@ def _spawn(
         try:
             os.setpgid(pid, pgid)  # also from here, so the group exists before the next fork
         except OSError as e:
-            if e.errno != errno.EACCES:  # EACCES: the child did it already
+            if e.errno not in (errno.EACCES, errno.ESRCH):  # it did so itself / died already
                 raise
     return pgid, children
 
 
 def _await_ready(ready_r: int, expected: int) -> list[str]:
     """Lines `<comm> <pid>` from the workloads, until all reported, all gave up, or the timeout."""
-    import select
-
     got: list[str] = []
     buf = b""
     deadline = time.monotonic() + READY_TIMEOUT
@@ -442,7 +441,10 @@ def _shutdown(children: dict[int, common.Workload], pgid: int) -> list[str]:
     deadline = time.monotonic() + TERM_GRACE
     failed = []
     while live:
-        pid, status = os.waitpid(-1, os.WNOHANG)
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
         if pid == 0:
             if time.monotonic() > deadline:
                 os.killpg(pgid, signal.SIGKILL)
@@ -543,7 +545,8 @@ def _supervise(sdir: str, sc: scen.Scenario, duration: float | None) -> int:
         for line in failed:
             print(f"bpfhol: {line}", file=sys.stderr)
         if stopped_by is not None:
-            _say(f"stopped ({signal.Signals(stopped_by).name if stopped_by != signal.SIGALRM else 'duration'})")
+            why = "--duration" if stopped_by == signal.SIGALRM else signal.Signals(stopped_by).name
+            _say(f"stopped ({why}): workloads ended, {privdir} removed")
 
 
 def _say(line: str) -> None:

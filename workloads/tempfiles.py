@@ -1,6 +1,6 @@
 """tempfiles: creates temporary files in its directory and removes them straight away.
 
-Two kinds, alternating: an unnamed file opened with O_TMPFILE (as glibc's tmpfile() does) and a
+Two kinds, one per tick, alternating: an unnamed file opened with O_TMPFILE (as glibc's tmpfile() does) and a
 named `tmpXXXXXX` file opened with O_RDWR|O_CREAT|O_EXCL, mode 0600 (as mkstemp(3) does),
 unlinked right after closing. The opens go through libc's open() so the flags the kernel sees
 are exactly those (os.open would add O_CLOEXEC).
@@ -66,8 +66,10 @@ class Tempfiles:
         self._made = None
 
     def tick(self, n: int) -> None:
-        self._tmpfile()
-        self._mkstemp()
+        if n % 2 == 0:
+            self._tmpfile()
+        else:
+            self._mkstemp()
 
     def stop(self) -> None:
         if self._made is not None:  # stopped between open and unlink

@@ -102,7 +102,9 @@ class PageParser:
         self.illustrations: list[Illustration] = []
 
     def __call__(self, document: Document):
-        blocks = sorted(self.lexer(document), key=lambda r: r.start)
+        lexed = sorted(self.lexer(document), key=lambda r: r.start)
+        # A fence quoted inside a longer one (````markdown ... ```bpftrace ...) is text, not a block.
+        blocks = [b for b in lexed if not any(o.start < b.start and b.end <= o.end for o in lexed)]
         page = Path(document.path).resolve().relative_to(self.project.root)
         prev_end = 0
         for i, block in enumerate(blocks):
