@@ -6,10 +6,14 @@ after `run` seconds of tracing it gets SIGINT, as Ctrl-C in a terminal would sen
 the whole foreground group (bpftrace then prints its maps), and anything still alive at
 the timeout is SIGKILLed with its group.
 
-The tracing clock starts at the program's first line of stdout: bpftrace prints
-"Attaching N probes..." once its probes are attached, and the course's BCC programs
-print a "Tracing ..." line once BPF() has compiled and attached.  So compile time,
-which varies with machine load, never eats into the traced period.
+The tracing clock starts once the program is attached, so compile time, which varies
+with machine load, never eats into the traced period.  A BCC program of the course
+prints a "Tracing ..." line once BPF() has compiled and attached: its first line.
+bpftrace prints "Attaching N probes..." *before* it attaches; a program whose BEGIN
+prints a line (as bpftrace's own tools do) says when attaching is done, since BEGIN
+fires after every probe is attached.  Without one, the clock starts ATTACH_SETTLE
+after the banner (attaching all 361 syscall probes takes about 0.3 s here).  It also
+keeps Ctrl-C away from bpftrace 0.17 while it is still attaching.
 
 Which bpftrace and which Python are used comes from the environment, so the same
 examples can run under another bpftrace (a chroot) or on another kernel (a VM):
@@ -20,6 +24,7 @@ examples can run under another bpftrace (a chroot) or on another kernel (a VM):
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -48,6 +53,8 @@ sudo() { if [ "$(id -u)" -eq 0 ]; then "$@"; else command sudo "$@"; fi; }
 """
 
 GRACE = 10.0  # seconds a program may take to print its maps after SIGINT
+ATTACH_SETTLE = 0.5  # seconds allowed for attaching after bpftrace's banner, without a BEGIN line
+_BANNER = re.compile(r"^Attaching \d+ probes?\.\.\.$")
 
 
 def bpftrace_command() -> list[str]:
@@ -153,6 +160,10 @@ def run_program(
             if run is not None:
                 out.first.wait(max(0.0, deadline - time.monotonic()))
                 if proc.poll() is None and out.lines:
+                    if kind == "bpftrace" and _BANNER.match(out.lines[0].strip()):
+                        settle = time.monotonic() + ATTACH_SETTLE
+                        while len(out.lines) < 2 and proc.poll() is None and time.monotonic() < settle:
+                            time.sleep(0.01)
                     t0 = time.monotonic()
                     try:
                         proc.wait(timeout=max(0.0, min(run, deadline - t0)))

@@ -151,35 +151,31 @@ def answer_key(sc: Scenario) -> dict[str, Any]:
 def describe(key: dict[str, Any]) -> str:
     """The answer key for people: what each exercise should find."""
     m, o, c = key["mmap"], key["open"], key["close"]
+    old, tmp, opn = o["oldopen"], o["tempfiles"], o["opener"]
     sizes = ", ".join(str(s) for s in m["sizes_kib"])
-    old = o["oldopen"]
-    tmp = o["tempfiles"]
-    how_old = (
-        f"calls the open(2) syscall itself on {old['file']}: it shows in sys_enter_open"
-        if old["open_syscall"]
-        else f"opens {old['file']} with openat(2): {key['arch']} has no open(2) syscall"
-    )
-    lines = [
-        f"Answer key: seed {key['seed']} ({key['scenario']} scenario), {key['arch']}, "
-        f"page size {key['page_size']} bytes",
-        "",
-        "mmap(2)",
-        f"  top mmap caller:   {m['comm']} (about {m['calls_per_second']} calls a second)",
-        f"  mapping sizes:     {sizes} KiB ({len(m['pages'])} sizes: {m['pages']} pages)",
-        f"  shared / private:  {m['shared_percent']} % MAP_SHARED (flags {m['flags_shared']}), "
-        f"{m['private_percent']} % MAP_PRIVATE (flags {m['flags_private']})",
-        "",
-        "open(2) / openat(2)",
-        f"  {o['opener']['comm']} opens:      " + ", ".join(o["opener"]["files"])
-        + f" (in its directory {o['opener']['dir']}/)",
-        f"  {old['comm']}:           {how_old}",
-        f"  {tmp['comm']} creates:  O_TMPFILE files (flags {tmp['o_tmpfile_flags']}, O_TMPFILE = "
-        f"{tmp['o_tmpfile']}) and {tmp['mkstemp_names']} files with {tmp['mkstemp_flags']} "
-        f"({tmp['mkstemp_flags_hex']}), removed at once",
-        "",
-        "close(2)",
-        f"  {c['comm']}:          closes {c['file']} twice and never-opened descriptors "
-        f"({c['never_opened_fds'][0]}..{c['never_opened_fds'][-1]}): ret {c['ebadf']} (EBADF); "
-        "its first close returns 0",
+    if old["open_syscall"]:
+        how_old = f"calls the open(2) syscall itself on {old['file']}: it shows in sys_enter_open"
+    else:
+        how_old = f"opens {old['file']} with openat(2): {key['arch']} has no open(2) syscall"
+    rows = [
+        ("mmap(2)", None),
+        ("top mmap caller", f"{m['comm']} (about {m['calls_per_second']} calls a second)"),
+        ("mapping sizes", f"{sizes} KiB ({', '.join(map(str, m['pages']))} pages)"),
+        ("shared / private", f"{m['shared_percent']} % MAP_SHARED (flags {m['flags_shared']}), "
+                             f"{m['private_percent']} % MAP_PRIVATE (flags {m['flags_private']})"),
+        ("open(2) / openat(2)", None),
+        (f"{opn['comm']} opens", ", ".join(opn["files"]) + f" (in its directory {opn['dir']}/)"),
+        (old["comm"], how_old),
+        (f"{tmp['comm']} creates", f"O_TMPFILE files (flags {tmp['o_tmpfile_flags']}; O_TMPFILE is "
+                                   f"{tmp['o_tmpfile']}) and, alternating with them, {tmp['mkstemp_names']} "
+                                   f"files ({tmp['mkstemp_flags']}, {tmp['mkstemp_flags_hex']}), removed at once"),
+        ("close(2)", None),
+        (c["comm"], f"closes {c['file']}'s descriptor twice and descriptors it never opened "
+                    f"({c['never_opened_fds'][0]}..{c['never_opened_fds'][-1]}): ret {c['ebadf']} (EBADF); "
+                    "its first close of the journal returns 0"),
     ]
+    lines = [f"Answer key: seed {key['seed']} ({key['scenario']} scenario) on {key['arch']}, "
+             f"page size {key['page_size']} bytes"]
+    for label, text in rows:
+        lines += ["", label] if text is None else [f"  {label + ':':<19} {text}"]
     return "\n".join(lines)

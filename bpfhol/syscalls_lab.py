@@ -267,12 +267,12 @@ def _remove_privdir(path: str, uid: int, gid: int) -> bool:
         os.path.isabs(path)
         and os.path.basename(path).startswith(PRIVDIR_PREFIX)
         and stat.S_ISDIR(st.st_mode)
-        and st.st_uid == uid
+        and st.st_uid in (uid, os.geteuid())
     ):
         print(f"bpfhol: not removing {path}: not a bpfhol private directory owned by uid {uid}",
               file=sys.stderr)
         return False
-    if os.geteuid() != 0 or uid == 0:
+    if os.geteuid() != 0 or st.st_uid == 0:  # ours (not yet handed over, if root): no one else's tree
         shutil.rmtree(path, ignore_errors=True)
         return not os.path.lexists(path)
     # As root, never walk a tree another user controls: fork and remove it as that user.
@@ -375,7 +375,7 @@ def _child(
         os.dup2(null, 0)
         os.dup2(null, 1)
         os.closerange(3, ready_w)
-        os.closerange(ready_w + 1, 65536)
+        os.closerange(ready_w + 1, os.sysconf("SC_OPEN_MAX"))
         _as_user(uid, gid)
         code = common.run(workload, privdir, parent=parent, ready_fd=ready_w)
     except SystemExit as e:

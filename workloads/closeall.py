@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from workloads import common
 
 COMM = "closeall"
-ABOUT = "opens and closes a journal file (it has a bug)"
+ABOUT = "keeps a journal file (it has a bug)"
 FILE = "journal.log"
 BAD_FD_BASE = 1000
 BAD_FDS = 8

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from workloads import common
 
 COMM = "mapit"
-ABOUT = "maps and unmaps anonymous memory, about 1000 mmap(2) calls a second"
+ABOUT = "allocates and frees memory buffers"
 CALLS_PER_SECOND = 1000
 CLASSIC_PAGES = tuple(range(1, 11))
 CLASSIC_PATTERN = "PSSS"  # call 0 private, calls 1-3 shared: 75 % MAP_SHARED

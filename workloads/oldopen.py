@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from workloads import common
 
 COMM = "oldopen"
-ABOUT = "opens a legacy config file, the old way"
+ABOUT = "reads a legacy config file, as an old program would"
 FILE = "legacy.conf"
 
 # open(2)'s number where the architecture has it (asm/unistd*.h).

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from workloads import common
 
 COMM = "opener"
-ABOUT = "opens a few named files in its directory, over and over"
+ABOUT = "reads a few files in its directory"
 CLASSIC_FILES = ("config.ini", "data.db", "cache.bin", "notes.txt")
 
 

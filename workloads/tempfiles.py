@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from workloads import common
 
 COMM = "tempfiles"
-ABOUT = "creates scratch files and removes them"
+ABOUT = "uses scratch files"
 O_TMPFILE_FLAGS = os.O_TMPFILE | os.O_RDWR
 MKSTEMP_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL
 MKSTEMP_PREFIX = "tmp"

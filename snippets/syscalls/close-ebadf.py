@@ -59,6 +59,6 @@ try:
 except KeyboardInterrupt:
     print()
 
-print("%-7s %-16s %6s %6s" % ("PID", "COMM", "FD", "COUNT"))
+print(f"{'PID':<7} {'COMM':<16} {'FD':>6} {'COUNT':>6}")
 for k, v in sorted(b["ebadf"].items(), key=lambda kv: (kv[0].pid, kv[0].fd)):
-    print("%-7d %-16s %6d %6d" % (k.pid, k.comm.decode("utf-8", "replace"), k.fd, v.value))
+    print(f"{k.pid:<7} {k.comm.decode('utf-8', 'replace'):<16} {k.fd:>6} {v.value:>6}")

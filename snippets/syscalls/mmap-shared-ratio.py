@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 #
-# mmap-shared-ratio.py  Percentage of shared and private mmap(2) calls,
+# mmap-shared-ratio.py  Percentage of shared and of private mmap(2) calls,
 #                       per process name.
 #
 # USAGE: sudo python3 mmap-shared-ratio.py     (Ctrl-C prints the figures)
 #
-# The low two bits of the flags are the mapping type: 0x01 MAP_SHARED,
-# 0x02 MAP_PRIVATE, 0x03 MAP_SHARED_VALIDATE (a shared mapping too).
+# The mapping type is flags & MAP_TYPE: MAP_SHARED and MAP_SHARED_VALIDATE
+# are shared, MAP_PRIVATE is private.
 
 from time import sleep
 
@@ -15,7 +15,7 @@ from bcc import BPF
 prog = r"""
 #include <linux/sched.h>
 
-#define MAP_TYPE    0x03
+#define MAP_TYPE    0x0f
 
 struct key_t {
     char comm[TASK_COMM_LEN];
@@ -49,10 +49,11 @@ for k, v in b["mmaps"].items():
     by_type = counts.setdefault(k.comm, {})
     by_type[k.type] = by_type.get(k.type, 0) + v.value
 
-print("%-16s %8s %8s %8s %8s" % ("COMM", "MMAPS", "SHARED", "PRIVATE", "SHARED%"))
+print(f"{'COMM':<16} {'MMAPS':>7} {'SHARED':>7} {'PRIVATE':>8} {'SHARED%':>8} {'PRIVATE%':>8}")
 for comm, by_type in sorted(counts.items(), key=lambda kv: -sum(kv[1].values())):
     total = sum(by_type.values())
     shared = by_type.get(MAP_SHARED, 0) + by_type.get(MAP_SHARED_VALIDATE, 0)
     private = by_type.get(MAP_PRIVATE, 0)
-    print("%-16s %8d %8d %8d %7d%%" % (comm.decode("utf-8", "replace"), total,
-                                       shared, private, round(100 * shared / total)))
+    name = comm.decode("utf-8", "replace")
+    shared_pct, private_pct = round(100 * shared / total), round(100 * private / total)
+    print(f"{name:<16} {total:>7} {shared:>7} {private:>8} {shared_pct:>7}% {private_pct:>7}%")

@@ -43,6 +43,9 @@ try:
 except KeyboardInterrupt:
     print()
 
-b["pages"].print_linear_hist("4 KiB pages", "comm",
-                             section_print_fn=lambda c: c.decode("utf-8", "replace"),
-                             strip_leading_zero=True)
+b["pages"].print_linear_hist(
+    "4 KiB pages",
+    "comm",
+    section_print_fn=lambda c: c.decode("utf-8", "replace"),
+    strip_leading_zero=True,
+)

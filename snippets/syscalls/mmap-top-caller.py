@@ -36,7 +36,7 @@ try:
 except KeyboardInterrupt:
     print()
 
-print("%-16s %8s" % ("COMM", "MMAPS"))
+print(f"{'COMM':<16} {'MMAPS':>8}")
 top = sorted(b["mmaps"].items(), key=lambda kv: kv[1].value, reverse=True)[:10]
 for k, v in top:
-    print("%-16s %8d" % (k.comm.decode("utf-8", "replace"), v.value))
+    print(f"{k.comm.decode('utf-8', 'replace'):<16} {v.value:>8}")

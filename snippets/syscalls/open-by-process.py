@@ -51,9 +51,7 @@ try:
 except KeyboardInterrupt:
     print()
 
-print("%-16s %-7s %6s %s" % ("COMM", "SYSCALL", "COUNT", "FILE"))
-for k, v in sorted(b["files"].items(),
-                   key=lambda kv: (kv[0].comm, kv[0].openat, kv[0].fname)):
-    print("%-16s %-7s %6d %s" % (k.comm.decode("utf-8", "replace"),
-                                 "openat" if k.openat else "open", v.value,
-                                 k.fname.decode("utf-8", "replace")))
+print(f"{'COMM':<16} {'SYSCALL':<7} {'COUNT':>6} FILE")
+for k, v in sorted(b["files"].items(), key=lambda kv: (kv[0].comm, kv[0].openat, kv[0].fname)):
+    comm, path = k.comm.decode("utf-8", "replace"), k.fname.decode("utf-8", "replace")
+    print(f"{comm:<16} {'openat' if k.openat else 'open':<7} {v.value:>6} {path}")

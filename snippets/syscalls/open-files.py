@@ -49,7 +49,6 @@ try:
 except KeyboardInterrupt:
     print()
 
-print("%-7s %6s %s" % ("SYSCALL", "COUNT", "FILE"))
+print(f"{'SYSCALL':<7} {'COUNT':>6} FILE")
 for k, v in sorted(b["files"].items(), key=lambda kv: (kv[0].openat, -kv[1].value)):
-    print("%-7s %6d %s" % ("openat" if k.openat else "open", v.value,
-                           k.fname.decode("utf-8", "replace")))
+    print(f"{'openat' if k.openat else 'open':<7} {v.value:>6} {k.fname.decode('utf-8', 'replace')}")

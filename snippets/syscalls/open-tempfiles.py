@@ -66,14 +66,14 @@ b = BPF(text=prog)
 
 def print_event(cpu, data, size):
     ev = b["events"].event(data)
-    print("%-7d %-16s %-14s 0x%-6x %s" % (ev.pid, ev.comm.decode("utf-8", "replace"),
-                                          KINDS[ev.kind], ev.flags,
-                                          ev.fname.decode("utf-8", "replace")))
+    comm, path = ev.comm.decode("utf-8", "replace"), ev.fname.decode("utf-8", "replace")
+    flags = f"0x{ev.flags:x}"
+    print(f"{ev.pid:<7} {comm:<16} {KINDS[ev.kind]:<14} {flags:<8} {path}")
 
 
 b["events"].open_perf_buffer(print_event)
 print("Tracing open(2) and openat(2)... Hit Ctrl-C to end.")
-print("%-7s %-16s %-14s %-8s %s" % ("PID", "COMM", "KIND", "FLAGS", "PATH"))
+print(f"{'PID':<7} {'COMM':<16} {'KIND':<14} {'FLAGS':<8} PATH")
 try:
     while True:
         b.perf_buffer_poll()

@@ -1,0 +1,248 @@
+"""What tracing system calls costs, measured on this machine with bpftrace.
+
+    sudo .venv/bin/python -m benchmarks.syscall_overhead [--calls N] [--repeats R] [--no-attach]
+
+Part 1, the cost per system call: a tight loop of getppid(2) calls (hand-assembled x86_64
+machine code in an executable page, so the loop adds almost nothing to the syscall) is timed
+untraced and while bpftrace counts
+  - raw_syscalls:sys_enter: one BPF program runs on every system call of the machine;
+  - raw_syscalls:sys_enter with a filter that rejects every event (/comm == "no-such-comm"/);
+  - syscalls:sys_enter_getppid: the per-syscall event of the very syscall in the loop;
+  - syscalls:sys_enter_openat: an unrelated syscall's event; getppid runs no BPF program but
+    still takes the slow path through the raw tracepoint and its per-syscall bitmap check.
+Each configuration is timed R times over N calls; the fastest run and the median are shown.
+
+Part 2, attaching and detaching: how long bpftrace takes to attach one per-syscall probe and
+every `tracepoint:syscalls:sys_enter_*` probe, and to detach them after Ctrl-C (SIGINT).
+
+Needs root. The loop is x86_64 code; elsewhere a Python loop of os.getppid() is timed instead
+(its figures include the interpreter's own cost per call).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import mmap
+import os
+import platform
+import re
+import shlex
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+# getppid() N times, N in rdi:  mov r8, rdi;  1: mov eax, 110; syscall; dec r8; jnz 1b;  ret
+# (r8 survives `syscall`, which clobbers rcx and r11; 110 is getppid in syscall_64.tbl)
+_LOOP_X86_64 = bytes([0x49, 0x89, 0xF8, 0xB8, 110, 0, 0, 0, 0x0F, 0x05, 0x49, 0xFF, 0xC8, 0x75, 0xF4, 0xC3])
+
+CONFIGS = (
+    ("raw_syscalls:sys_enter, count every event", 'tracepoint:raw_syscalls:sys_enter { @ = count(); }'),
+    ("raw_syscalls:sys_enter, filter rejects every event",
+     'tracepoint:raw_syscalls:sys_enter /comm == "no-such-comm"/ { @ = count(); }'),
+    ("syscalls:sys_enter_getppid (the looping syscall), count",
+     'tracepoint:syscalls:sys_enter_getppid { @ = count(); }'),
+    ("syscalls:sys_enter_openat (an unrelated syscall), count",
+     'tracepoint:syscalls:sys_enter_openat { @ = count(); }'),
+)
+
+ATTACH_CONFIGS = (
+    ("1 probe: tracepoint:syscalls:sys_enter_getppid", "tracepoint:syscalls:sys_enter_getppid"),
+    ("every tracepoint:syscalls:sys_enter_* probe", "tracepoint:syscalls:sys_enter_*"),
+)
+
+_ATTACHING = re.compile(r"Attaching (\d+) probes?")
+# bpftrace 0.17 runs BEGIN before it attaches the other probes, and attaches them in program
+# order: a probe that fires once, written last, says when every probe before it is attached.
+_MARKER = ' interval:ms:20 /@attached == 0/ { @attached = 1; printf("attached\\n"); }'
+
+WAIT = 120.0  # seconds any bpftrace step may take before the benchmark gives up
+
+
+class BenchError(Exception):
+    pass
+
+
+def bpftrace_command() -> list[str]:
+    return shlex.split(os.environ.get("BPFHOL_BPFTRACE", "bpftrace"))
+
+
+def make_loop() -> tuple[Callable[[int], None], str, Callable[[], None]]:
+    """A function making N getppid() calls, what it is, and how to free it."""
+    if platform.machine() != "x86_64":
+        def py_loop(n: int) -> None:
+            getppid = os.getppid
+            for _ in range(n):
+                getppid()
+        return py_loop, "Python loop of os.getppid() (includes the interpreter's cost)", lambda: None
+    page = mmap.mmap(-1, mmap.PAGESIZE, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+    page.write(_LOOP_X86_64)
+    anchor = ctypes.c_char.from_buffer(page)
+    fn = ctypes.CFUNCTYPE(None, ctypes.c_uint64)(ctypes.addressof(anchor))
+
+    def free() -> None:
+        nonlocal anchor
+        del anchor  # the buffer export must go before the page can be unmapped
+        page.close()
+
+    return fn, "machine-code loop of getppid() (x86_64)", free
+
+
+def ns_per_call(loop: Callable[[int], None], calls: int, repeats: int) -> tuple[float, float]:
+    """(fastest, median) nanoseconds per call over `repeats` timed runs.
+
+    The fastest run is the one other processes disturbed least: on a busy machine it is the
+    figure to compare; the median shows how much the disturbance was.
+    """
+    loop(calls // 10)  # warm up
+    samples = []
+    for _ in range(repeats):
+        t0 = time.perf_counter_ns()
+        loop(calls)
+        samples.append((time.perf_counter_ns() - t0) / calls)
+    return min(samples), statistics.median(samples)
+
+
+class Tracer:
+    """One bpftrace run in its own process group; its stdout lines are collected by a thread."""
+
+    def __init__(self, program: str) -> None:
+        self.proc = subprocess.Popen(
+            [*bpftrace_command(), "-e", program],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, errors="replace", start_new_session=True,
+        )
+        self.lines: list[tuple[float, str]] = []
+        self._new = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self._err: list[str] = []
+        self._err_reader = threading.Thread(target=self._read_err, daemon=True)
+        self._err_reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in iter(self.proc.stdout.readline, ""):
+            with self._new:
+                self.lines.append((time.monotonic(), line.rstrip("\n")))
+                self._new.notify_all()
+        with self._new:
+            self._new.notify_all()
+
+    def _read_err(self) -> None:
+        assert self.proc.stderr is not None
+        self._err.extend(iter(self.proc.stderr.readline, ""))
+
+    def wait_line(self, pattern: str) -> tuple[float, str]:
+        """The first stdout line matching `pattern`: (when it came, the line)."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + WAIT
+        with self._new:
+            while True:
+                for when, line in self.lines:
+                    if rx.search(line):
+                        return when, line
+                if self.proc.poll() is not None and not self._reader.is_alive():
+                    why = "".join(self._err).strip().splitlines()
+                    raise BenchError(f"bpftrace exited ({self.proc.returncode}): {why[-1] if why else 'no message'}")
+                if time.monotonic() > deadline:
+                    raise BenchError(f"bpftrace printed no line matching {pattern!r} in {WAIT:.0f} s")
+                self._new.wait(0.2)
+
+    def interrupt(self) -> float:
+        """Ctrl-C (SIGINT) to the group; seconds until bpftrace has exited."""
+        t0 = time.monotonic()
+        os.killpg(self.proc.pid, signal.SIGINT)
+        self.proc.wait(timeout=WAIT)
+        return time.monotonic() - t0
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc.wait()
+
+
+@contextmanager
+def tracing(program: str) -> Iterator[Tracer]:
+    """bpftrace running `program` with every probe attached; stopped (and reaped) afterwards."""
+    tracer = Tracer(program + _MARKER)
+    try:
+        tracer.wait_line(r"^attached$")
+        yield tracer
+    finally:
+        tracer.kill()
+
+
+def part_overhead(calls: int, repeats: int) -> None:
+    loop, what, free = make_loop()
+    try:
+        print(f"Cost per system call: {what}, {calls} calls a run, {repeats} runs;"
+              " ns/call of the fastest run (median in brackets)", flush=True)
+        base, base_med = ns_per_call(loop, calls, repeats)
+        print(f"  {'untraced':58} {base:7.1f}  ({base_med:.1f})", flush=True)
+        for label, program in CONFIGS:
+            with tracing(program):
+                fast, med = ns_per_call(loop, calls, repeats)
+            print(f"  {label:58} {fast:7.1f}  ({med:.1f})  {fast - base:+7.1f} ns/call", flush=True)
+        again, again_med = ns_per_call(loop, calls, repeats)
+        print(f"  {'untraced again (how steady this machine is)':58} {again:7.1f}  ({again_med:.1f})"
+              f"  {again - base:+7.1f} ns/call", flush=True)
+    finally:
+        free()
+
+
+def part_attach() -> None:
+    print("Attaching and detaching with bpftrace (count() on each probe)", flush=True)
+    for label, probes in ATTACH_CONFIGS:
+        tracer = Tracer(probes + " { @ = count(); }" + _MARKER)
+        try:
+            t_start, line = tracer.wait_line(_ATTACHING.pattern)
+            t_attached, _ = tracer.wait_line(r"^attached$")
+            # bpftrace 0.17 can lose a SIGINT that comes while it is still finishing its start-up
+            # (an interrupt during attach was fixed in 0.21): let it settle first.
+            time.sleep(1.0)
+            detach = tracer.interrupt()
+        finally:
+            tracer.kill()
+        n = _ATTACHING.search(line).group(1)  # type: ignore[union-attr]
+        # "Attaching N probes..." comes before the attaching; N counts the marker probe too.
+        print(f"  {label:48} {n:>4} probes: attach {t_attached - t_start:5.2f} s, "
+              f"exit after Ctrl-C {detach:6.2f} s", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="benchmarks.syscall_overhead", description=__doc__.splitlines()[0])
+    ap.add_argument("--calls", type=int, default=1_000_000, help="getppid() calls per timed run")
+    ap.add_argument("--repeats", type=int, default=7, help="timed runs per configuration (the median is shown)")
+    ap.add_argument("--no-attach", action="store_true", help="skip part 2 (it takes about a minute here)")
+    args = ap.parse_args(argv)
+    if os.geteuid() != 0:
+        print("benchmarks.syscall_overhead: bpftrace loads BPF programs: run it as root", file=sys.stderr)
+        return 2
+    if args.calls < 1000 or args.repeats < 1:
+        print("benchmarks.syscall_overhead: --calls must be at least 1000 and --repeats at least 1", file=sys.stderr)
+        return 2
+    print(f"Linux {platform.release()} {platform.machine()}, {os.cpu_count()} CPUs, "
+          f"{time.strftime('%Y-%m-%d')}, bpftrace: {' '.join(bpftrace_command())}", flush=True)
+    try:
+        part_overhead(args.calls, args.repeats)
+        if not args.no_attach:
+            part_attach()
+    except (BenchError, FileNotFoundError, subprocess.TimeoutExpired) as e:
+        print(f"benchmarks.syscall_overhead: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
