@@ -131,7 +131,7 @@ def test_opener_opens_its_files(lab: Lab) -> None:
 tracepoint:syscalls:sys_enter_openat /pid == {lab.pids['opener']}/ {{ @files[str(args->filename)] = count(); }}
 """, 1.0)
     assert sorted(maps["@files"]) == sorted(o["files"])
-    assert (lab.privdir and (Path(lab.privdir) / o["dir"]).is_dir())
+    assert (Path(lab.privdir) / o["dir"]).is_dir()
 
 
 @bpf
