@@ -10,7 +10,8 @@ bpftrace's runtime tests (RUN/EXPECT/EXPECT_REGEX/EXPECT_NONE/TIMEOUT):
     -->
 
 `expect` and `expect-none` are Python regexes searched with re.MULTILINE over the whole
-output.  `{a.b}` is filled in from the running scenario's answer key (re.escape'd), and
+output.  `{a.b}` is filled in from the running scenario's answer key (re.escape'd;
+`{a.list.0}` is a list's first item), and
 `{a.b±N}` with every integer within N of it, so an expectation states the answer key's
 claim instead of a copy of one run's numbers.
 """
@@ -83,9 +84,12 @@ def parse_spec(body: str) -> Spec:
 def _lookup(key: dict[str, Any], dotted: str) -> Any:
     value: Any = key
     for part in dotted.split("."):
-        if not isinstance(value, dict) or part not in value:
+        if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]  # {open.opener.files.0}: an item of a list
+        elif isinstance(value, dict) and part in value:
+            value = value[part]
+        else:
             raise SpecError(f"the answer key has no '{dotted}'")
-        value = value[part]
     return value
 
 

@@ -34,6 +34,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from bpfhol.errors import UsageError, require_root
 
@@ -148,8 +149,13 @@ def run_program(
     run: float | None = None,
     timeout: float = 30.0,
     cwd: Path | None = None,
+    on_start: Callable[[int, str], None] | None = None,
 ) -> RunResult:
-    """Run `source` as a program of `kind`; stop it with SIGINT after `run` seconds of tracing."""
+    """Run `source` as a program of `kind`; stop it with SIGINT after `run` seconds of tracing.
+
+    `on_start` gets the pid of the program (also its process group and session id) and the
+    temporary directory its program file is in.
+    """
     suffix = {"bpftrace": ".bt", "python": ".py", "sh": ".sh"}[kind]
     env = dict(os.environ)
     env.setdefault("BPFHOL_BPFTRACE", "bpftrace")
@@ -174,6 +180,8 @@ def run_program(
             )
         except OSError as e:  # e.g. BPFHOL_BPFTRACE names a command that does not exist
             return RunResult(cmd, 127, "", f"cannot run {cmd[0]}: {e.strerror}\n", 0.0, None)
+        if on_start is not None:
+            on_start(proc.pid, tmp)
         out, err = _Reader(proc.stdout), _Reader(proc.stderr)
         threads = [threading.Thread(target=r, daemon=True) for r in (out, err)]
         for t in threads:

@@ -6,7 +6,7 @@ import pytest
 
 from bpfhol.expect import SpecError, check, fill, parse_spec
 
-KEY = {"mmap": {"comm": "mapit", "shared_percent": 75}, "open": {"opener": {"comm": "open.er"}}}
+KEY = {"mmap": {"comm": "mapit", "shared_percent": 75}, "open": {"opener": {"comm": "open.er", "files": ["a.db"]}}}
 
 
 def test_parse_full_spec() -> None:
@@ -35,6 +35,9 @@ def test_placeholders_come_from_the_answer_key() -> None:
     assert fill(r"^@\[{mmap.comm}\]: \d{2,}$", KEY) == r"^@\[mapit\]: \d{2,}$"
     assert fill("{open.opener.comm}", KEY) == r"open\.er"  # escaped: the key holds text, not regexes
     assert fill("shared {mmap.shared_percent±2}%", KEY) == "shared (?:73|74|75|76|77)%"
+    assert fill("{open.opener.files.0}", KEY) == r"a\.db"
+    with pytest.raises(SpecError, match="the answer key has no 'open.opener.files.1'"):
+        fill("{open.opener.files.1}", KEY)
     with pytest.raises(SpecError, match="the answer key has no 'mmap.nope'"):
         fill("{mmap.nope}", KEY)
     with pytest.raises(SpecError, match="needs the workload's answer key"):

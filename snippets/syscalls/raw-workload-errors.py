@@ -8,7 +8,8 @@
 # A failing syscall returns -errno, between -4095 and -1 (MAX_ERRNO in the
 # kernel's include/linux/err.h); a few syscalls can return other negative
 # values that are not errors (fcntl F_GETOWN), hence the lower bound. Python's
-# errno module names the error numbers.
+# errno module names the error numbers; the kernel's restart codes, which only
+# a tracer ever sees, are named from the kernel's include/linux/errno.h.
 
 import errno
 from time import sleep
@@ -17,6 +18,8 @@ from bcc import BPF
 from bcc.syscall import syscall_name
 
 WORKLOAD = ("mapit", "opener", "oldopen", "tempfiles", "closeall")
+KERNEL_ONLY = {512: "ERESTARTSYS", 513: "ERESTARTNOINTR", 514: "ERESTARTNOHAND",
+               516: "ERESTART_RESTARTBLOCK"}
 
 prog = r"""
 #include <linux/sched.h>
@@ -60,8 +63,8 @@ try:
 except KeyboardInterrupt:
     print()
 
-print(f"{'COMM':<16} {'SYSCALL':<18} {'ERRNO':<14} {'COUNT':>8}")
+print(f"{'COMM':<16} {'SYSCALL':<18} {'ERRNO':<20} {'COUNT':>8}")
 for k, v in sorted(b["errors"].items(), key=lambda kv: kv[1].value, reverse=True):
-    name = errno.errorcode.get(k.err, "?")
+    name = errno.errorcode.get(k.err) or KERNEL_ONLY.get(k.err, "?")
     print(f"{k.comm.decode('utf-8', 'replace'):<16} {syscall_name(k.id).decode():<18} "
-          f"{f'{k.err} {name}':<14} {v.value:>8}")
+          f"{f'{k.err} {name}':<20} {v.value:>8}")

@@ -27,8 +27,6 @@ from bpfhol.expect import check, fill
 from bpfhol.runner import RunResult, run_program
 from tests.docs.pages import DocExample
 
-WORKLOAD_COMMS = {"mapit", "opener", "oldopen", "tempfiles", "closeall"}
-
 
 class _SharedExclusiveLock:
     """Many shared holders, or one exclusive holder; a waiting exclusive one blocks newcomers."""
@@ -73,6 +71,7 @@ class Workload:
             stdin=subprocess.DEVNULL,
             text=True,
             env=env,
+            start_new_session=True,  # its session id marks every process it starts
         )
         self.log: list[str] = []
         ready = threading.Event()
@@ -130,18 +129,21 @@ def _prog_holders() -> dict[int, set[int]]:
     return holders
 
 
-def _our_processes() -> dict[int, str]:
-    """Processes a docs run could leave: tracers running our temp files, and workload children."""
+def _session_processes(sids: set[int], tmpdirs: set[str]) -> dict[int, str]:
+    """Live processes in the given sessions (each run and the workload start a session of their own),
+    and any process still running one of the runs' temporary program files."""
     found = {}
     for d in Path("/proc").iterdir():
         if not d.name.isdigit():
             continue
         try:
-            comm = (d / "comm").read_text().strip()
+            stat = (d / "stat").read_text()
             cmdline = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if "bpfhol-run-" in cmdline or comm in WORKLOAD_COMMS:
+        fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
+        if fields[0] != "Z" and (int(fields[3]) in sids or any(t in cmdline for t in tmpdirs)):
+            comm = stat[stat.index("(") + 1 : stat.rindex(")")]
             found[int(d.name)] = f"{comm}: {cmdline.strip()[:120]}"
     return found
 
@@ -160,17 +162,18 @@ class DocsRun:
         self._lock = _SharedExclusiveLock()
         self._pool: ThreadPoolExecutor | None = None
         self._before_progs: set[int] | None = None
-        self._before_procs: dict[int, str] = {}
+        self._sids: set[int] = set()  # sessions of every run and of the workload
+        self._tmpdirs: set[str] = set()  # where each run's program file was
 
     def start(self) -> None:
         self._t0 = time.monotonic()
         self._before_progs = _bpf_prog_ids()
-        self._before_procs = _our_processes()
         runnable = [ex for ex in self.examples if not ex.problems]
         # BPFHOL_DOCS_WORKLOAD=none runs examples without the lab's workload (and its answer key).
         if runnable and os.environ.get("BPFHOL_DOCS_WORKLOAD") != "none":
             self.workload = Workload(self.seed)
             self.key = self.workload.key
+            self._sids.add(self.workload.proc.pid)
         self._pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="example")
         for ex in runnable:
             self.futures[ex.id] = self._pool.submit(self._run, ex)
@@ -178,9 +181,14 @@ class DocsRun:
     def _run(self, ex: DocExample) -> RunResult:
         self._lock.acquire(ex.spec.exclusive)
         try:
-            return run_program(ex.kind, ex.source, run=ex.spec.run, timeout=ex.spec.hard_timeout)
+            return run_program(ex.kind, ex.source, run=ex.spec.run, timeout=ex.spec.hard_timeout,
+                               on_start=self._started)
         finally:
             self._lock.release(ex.spec.exclusive)
+
+    def _started(self, pid: int, tmpdir: str) -> None:
+        self._sids.add(pid)
+        self._tmpdirs.add(tmpdir)
 
     def result(self, ex: DocExample) -> RunResult:
         return self.futures[ex.id].result()
@@ -195,7 +203,7 @@ class DocsRun:
         leftovers = []
         deadline = time.monotonic() + 5
         while True:  # the kernel frees a closed program's memory after an RCU grace period
-            procs = {p: d for p, d in _our_processes().items() if p not in self._before_procs}
+            procs = _session_processes(self._sids, self._tmpdirs)
             progs = _bpf_prog_ids()
             new_progs = (progs - self._before_progs) if progs is not None and self._before_progs is not None else set()
             if new_progs:  # programs another live tool holds are not ours to judge
@@ -205,6 +213,11 @@ class DocsRun:
                 break
             time.sleep(0.2)
         leftovers += [f"process {p} left running: {d}" for p, d in sorted(procs.items())]
+        for pid in procs:  # reported; now leave the machine clean anyway
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         leftovers += [f"BPF program id {i} still loaded" for i in sorted(new_progs)]
         return leftovers
 

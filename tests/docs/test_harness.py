@@ -105,6 +105,19 @@ def test_missing_shown_output_block_fails(course: Path) -> None:
     assert "no shown output" in r.stdout
 
 
+def test_a_process_left_behind_fails_the_session(course: Path) -> None:
+    require_bpf("the docs harness tests")
+    # Job control gives the background sleep a process group of its own, out of the
+    # runner's reach (it kills the example's group): only the session check finds it.
+    script = course / "snippets/demo/list.sh"
+    script.write_text("set -m\nsleep 77 &\n" + script.read_text())
+    r = docs_suite(course)
+    assert r.returncode == 1, r.stdout
+    assert "the docs examples left these behind:" in r.stdout
+    assert "left running: sleep: sleep 77" in r.stdout
+    assert subprocess.run(["pgrep", "-f", "^sleep 77$"], capture_output=True).returncode == 1  # and it was killed
+
+
 def _world_readable(course: Path) -> None:
     for p in [course, *course.rglob("*"), *course.parents]:
         if p == Path("/"):
