@@ -129,9 +129,24 @@ def _prog_holders() -> dict[int, set[int]]:
     return holders
 
 
-def _session_processes(sids: set[int], tmpdirs: set[str]) -> dict[int, str]:
+def _stat(pid: int | str) -> list[str] | None:
+    """/proc/PID/stat's fields from the state on (state is [0], session [3], start time [19])."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat[stat.rindex(")") + 2 :].split()
+
+
+def _session_processes(sids: dict[int, str], tmpdirs: set[str]) -> dict[int, str]:
     """Live processes in the given sessions (each run and the workload start a session of their own),
-    and any process still running one of the runs' temporary program files."""
+    and any process still running one of the runs' temporary program files.
+
+    `sids` maps a session id to its leader's start time.  While any member of a session
+    lives, the kernel keeps its id from being reused; once all are gone, a new process may
+    get that pid and lead a session of its own: its start time tells it apart.
+    """
+    reused = {sid for sid, start in sids.items() if (lead := _stat(sid)) is not None and lead[19] != start}
     found = {}
     for d in Path("/proc").iterdir():
         if not d.name.isdigit():
@@ -142,7 +157,8 @@ def _session_processes(sids: set[int], tmpdirs: set[str]) -> dict[int, str]:
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
-        if fields[0] != "Z" and (int(fields[3]) in sids or any(t in cmdline for t in tmpdirs)):
+        sid = int(fields[3])
+        if fields[0] != "Z" and ((sid in sids and sid not in reused) or any(t in cmdline for t in tmpdirs)):
             comm = stat[stat.index("(") + 1 : stat.rindex(")")]
             found[int(d.name)] = f"{comm}: {cmdline.strip()[:120]}"
     return found
@@ -162,7 +178,7 @@ class DocsRun:
         self._lock = _SharedExclusiveLock()
         self._pool: ThreadPoolExecutor | None = None
         self._before_progs: set[int] | None = None
-        self._sids: set[int] = set()  # sessions of every run and of the workload
+        self._sids: dict[int, str] = {}  # sessions of every run and of the workload -> leader start time
         self._tmpdirs: set[str] = set()  # where each run's program file was
 
     def start(self) -> None:
@@ -173,7 +189,7 @@ class DocsRun:
         if runnable and os.environ.get("BPFHOL_DOCS_WORKLOAD") != "none":
             self.workload = Workload(self.seed)
             self.key = self.workload.key
-            self._sids.add(self.workload.proc.pid)
+            self._started(self.workload.proc.pid, None)
         self._pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="example")
         for ex in runnable:
             self.futures[ex.id] = self._pool.submit(self._run, ex)
@@ -186,9 +202,11 @@ class DocsRun:
         finally:
             self._lock.release(ex.spec.exclusive)
 
-    def _started(self, pid: int, tmpdir: str) -> None:
-        self._sids.add(pid)
-        self._tmpdirs.add(tmpdir)
+    def _started(self, pid: int, tmpdir: str | None) -> None:
+        fields = _stat(pid)
+        self._sids[pid] = fields[19] if fields else ""
+        if tmpdir:
+            self._tmpdirs.add(tmpdir)
 
     def result(self, ex: DocExample) -> RunResult:
         return self.futures[ex.id].result()
