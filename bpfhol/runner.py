@@ -58,6 +58,18 @@ ATTACH_SETTLE = 0.5  # seconds allowed for attaching after bpftrace's banner, wi
 _BANNER = re.compile(r"^Attaching \d+ probes?\.\.\.$")
 
 
+def unignore_sigint() -> None:
+    """Let the programs we start see Ctrl-C even if we were started with SIGINT ignored.
+
+    A command started as `cmd &` from a non-interactive shell (a CI script, say) inherits
+    SIGINT ignored, and ignored signals stay ignored across exec: bpftrace installs its own
+    handler, but a Python (BCC) program then never gets KeyboardInterrupt.  A handled
+    signal is reset to the default at exec, so handling it here is enough.  Main thread only.
+    """
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def bpftrace_command() -> list[str]:
     return shlex.split(os.environ.get("BPFHOL_BPFTRACE", "bpftrace"))
 
@@ -252,6 +264,7 @@ def cli_run(name: str, duration: float | None) -> int:
         if kind == "sh":
             cmd = ["bash", "-e", "-o", "pipefail", "-c", _SH_PRELUDE + path.read_text()]
         os.execvp(cmd[0], cmd)  # the program replaces us, as if the learner had typed it
+    unignore_sigint()
     result = run_program(kind, path.read_text(), run=duration, timeout=duration + 60)
     sys.stdout.write(result.stdout)
     sys.stderr.write(result.stderr)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bpfhol.expect import check, fill
-from bpfhol.runner import RunResult, run_program
+from bpfhol.runner import RunResult, run_program, unignore_sigint
 from tests.docs.pages import DocExample
 
 
@@ -182,6 +182,7 @@ class DocsRun:
         self._tmpdirs: set[str] = set()  # where each run's program file was
 
     def start(self) -> None:
+        unignore_sigint()
         self._t0 = time.monotonic()
         self._before_progs = _bpf_prog_ids()
         runnable = [ex for ex in self.examples if not ex.problems]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +29,9 @@ def course(tmp_path: Path) -> Path:
     return dest
 
 
-def docs_suite(course: Path, *, user: str | None = None, ci: bool = False) -> subprocess.CompletedProcess[str]:
+def docs_suite(
+    course: Path, *, user: str | None = None, ci: bool = False, sigint_ignored: bool = False
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     env["BPFHOL_DOCS_WORKLOAD"] = "none"  # the demo course traces nothing of the lab's workload
     if ci:
@@ -37,7 +40,9 @@ def docs_suite(course: Path, *, user: str | None = None, ci: bool = False) -> su
            "--docs-project", str(course), "--rootdir", str(course), str(course / "docs")]
     if user:
         cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *cmd]
-    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    # As a CI script's `cmd &` would start it: SIGINT ignored, inherited by everything below.
+    ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, preexec_fn=ignore)
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -52,6 +57,13 @@ def test_intact_course_passes_and_counts(course: Path) -> None:
     assert r.returncode == 0, r.stdout + r.stderr
     assert "3 examples: 3 passed, 0 failed, 0 skipped; 1 illustrations (shown, not run)" in r.stdout
     assert "illustration docs/index.md:" in r.stdout
+
+
+def test_ctrl_c_reaches_programs_when_the_suite_starts_with_sigint_ignored(course: Path) -> None:
+    require_bpf("the docs harness tests")
+    r = docs_suite(course, sigint_ignored=True)
+    assert r.returncode == 0, r.stdout + r.stderr  # the BCC example ends on KeyboardInterrupt
+    assert "3 examples: 3 passed" in r.stdout
 
 
 def test_typo_in_snippet_fails_with_page_line_command_and_stderr(course: Path) -> None:
