@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,9 +14,9 @@ import bpfhol
 from bpfhol.checks import CHECKS
 from bpfhol.labs import LABS
 from tests.bpf import bpf, require_bpf
+from tests.unprivileged import run_as_nobody
 
 ROOT = Path(__file__).resolve().parent.parent
-NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]  # util-linux: on every Debian
 
 
 def bpfhol_cmd(*args: str, as_nobody: bool = False, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -27,8 +26,7 @@ def bpfhol_cmd(*args: str, as_nobody: bool = False, timeout: float = 120) -> sub
 
 def run(cmd: list[str], as_nobody: bool = False, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     if as_nobody and os.geteuid() == 0:
-        assert shutil.which(NOBODY[0]), "setpriv (util-linux) is needed to run a command as a non-root user"
-        cmd = [*NOBODY, *cmd]
+        return run_as_nobody(cmd, cwd=ROOT, trees=[ROOT], timeout=timeout)
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
 
 

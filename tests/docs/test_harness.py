@@ -18,6 +18,7 @@ import pytest
 
 from bpfhol.runner import ROOT
 from tests.bpf import require_bpf
+from tests.unprivileged import run_as_nobody
 
 DEMO = Path(__file__).parent / "demo"
 
@@ -30,7 +31,7 @@ def course(tmp_path: Path) -> Path:
 
 
 def docs_suite(
-    course: Path, *, user: str | None = None, ci: bool = False, sigint_ignored: bool = False
+    course: Path, *, nobody: bool = False, ci: bool = False, sigint_ignored: bool = False
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     env["BPFHOL_DOCS_WORKLOAD"] = "none"  # the demo course traces nothing of the lab's workload
@@ -38,8 +39,8 @@ def docs_suite(
         env["CI"] = "true"
     cmd = [sys.executable, "-m", "pytest", "-o", "addopts=", "-p", "tests.docs.plugin", "-p", "no:cacheprovider",
            "--docs-project", str(course), "--rootdir", str(course), str(course / "docs")]
-    if user:
-        cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *cmd]
+    if nobody:
+        return run_as_nobody(cmd, cwd=ROOT, trees=[ROOT, course], env=env, timeout=120)
     # As a CI script's `cmd &` would start it: SIGINT ignored, inherited by everything below.
     ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None
     return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, preexec_fn=ignore)
@@ -130,22 +131,14 @@ def test_a_process_left_behind_fails_the_session(course: Path) -> None:
     assert subprocess.run(["pgrep", "-f", "^sleep 77$"], capture_output=True).returncode == 1  # and it was killed
 
 
-def _world_readable(course: Path) -> None:
-    for p in [course, *course.rglob("*"), *course.parents]:
-        if p == Path("/"):
-            break
-        p.chmod(p.stat().st_mode | 0o005)
-
-
 def test_without_root_examples_skip_with_reason_and_fail_under_ci(course: Path) -> None:
     if os.geteuid() != 0:
         pytest.skip("needs root to run the suite as another user")
-    _world_readable(course)
-    r = docs_suite(course, user="65534")
+    r = docs_suite(course, nobody=True)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "3 skipped" in r.stdout
     assert "needs root: loading BPF programs takes CAP_BPF and CAP_PERFMON" in r.stdout
-    r = docs_suite(course, user="65534", ci=True)
+    r = docs_suite(course, nobody=True, ci=True)
     assert r.returncode == 1, r.stdout
     assert "CI is set: a test that needs BPF fails instead of skipping" in r.stdout
 

@@ -1,0 +1,59 @@
+"""Run a command as `nobody`, wherever the checkout lives.
+
+Tests of the non-root paths (one-line "needs root" errors, skips without BPF) run the real
+command as uid 65534.  A checkout under /root, or pytest's own 0700 temp dirs, would be
+out of nobody's reach; so the command runs in a private mount namespace where each such
+tree is also bind-mounted at a path nobody can traverse, and its paths are rewritten to
+point there.  The mounts vanish with the namespace: nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+NOBODY = "65534"
+
+_ENTER = (
+    'set -e; top=$1; shift; while [ "$1" != -- ]; do mount --bind "$1" "$2"; shift 2; done; shift; '
+    'cd "$top"; exec setpriv --reuid=' + NOBODY + " --regid=" + NOBODY + ' --clear-groups -- "$@"'
+)
+
+
+def run_as_nobody(
+    cmd: list[str], *, cwd: Path, trees: list[Path], **kwargs
+) -> subprocess.CompletedProcess[str]:
+    """subprocess.run(cmd) as nobody; `trees` are the directories it must be able to read."""
+    for tool in ("unshare", "setpriv", "mount"):
+        assert shutil.which(tool), f"{tool} (util-linux) is needed to run a command as nobody"
+    base = Path(tempfile.mkdtemp(prefix="bpfhol-nobody-"))
+    try:
+        base.chmod(0o755)
+        moved: dict[str, str] = {}
+        binds: list[str] = []
+        for i, tree in enumerate(trees):
+            point = base / str(i)
+            point.mkdir()
+            moved[str(tree.resolve())] = str(point)
+            binds += [str(tree.resolve()), str(point)]
+
+        def where(arg: str) -> str:
+            for old, new in moved.items():
+                if arg == old or arg.startswith(old + "/"):
+                    return new + arg[len(old):]
+            return arg
+
+        wrapped = ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", _ENTER, "sh",
+                   where(str(cwd.resolve())), *binds, "--", *[where(a) for a in cmd]]
+        kwargs.setdefault("capture_output", True)
+        kwargs.setdefault("text", True)
+        result = subprocess.run(wrapped, **kwargs)
+        # Report paths as the caller knows them.
+        for old, new in moved.items():
+            result.stdout = result.stdout.replace(new, old) if isinstance(result.stdout, str) else result.stdout
+            result.stderr = result.stderr.replace(new, old) if isinstance(result.stderr, str) else result.stderr
+        return result
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
