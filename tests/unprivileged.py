@@ -1,10 +1,10 @@
 """Run a command as `nobody`, wherever the checkout lives.
 
 Tests of the non-root paths (one-line "needs root" errors, skips without BPF) run the real
-command as uid 65534.  A checkout under /root, or pytest's own 0700 temp dirs, would be
-out of nobody's reach; so the command runs in a private mount namespace where each such
-tree is also bind-mounted at a path nobody can traverse, and its paths are rewritten to
-point there.  The mounts vanish with the namespace: nothing is left behind.
+command as uid 65534.  When a tree the command needs is out of nobody's reach (a checkout
+under /root, say), the command runs in a private mount namespace where that tree is also
+bind-mounted at a path nobody can traverse, and its paths are rewritten to point there.
+The mounts vanish with the namespace: nothing is left behind.
 """
 
 from __future__ import annotations
@@ -22,12 +22,25 @@ _ENTER = (
 )
 
 
+def _reachable(tree: Path) -> bool:
+    """Can others enter every directory down to `tree`, and list it?"""
+    tree = tree.resolve()
+    if tree.stat().st_mode & 0o005 != 0o005:
+        return False
+    return all(p.stat().st_mode & 0o001 for p in tree.parents)
+
+
 def run_as_nobody(
     cmd: list[str], *, cwd: Path, trees: list[Path], **kwargs
 ) -> subprocess.CompletedProcess[str]:
     """subprocess.run(cmd) as nobody; `trees` are the directories it must be able to read."""
     for tool in ("unshare", "setpriv", "mount"):
         assert shutil.which(tool), f"{tool} (util-linux) is needed to run a command as nobody"
+    kwargs.setdefault("capture_output", True)
+    kwargs.setdefault("text", True)
+    if all(_reachable(t) for t in trees):
+        setpriv = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--"]
+        return subprocess.run([*setpriv, *cmd], cwd=cwd, **kwargs)
     base = Path(tempfile.mkdtemp(prefix="bpfhol-nobody-"))
     try:
         base.chmod(0o755)
@@ -47,8 +60,6 @@ def run_as_nobody(
 
         wrapped = ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", _ENTER, "sh",
                    where(str(cwd.resolve())), *binds, "--", *[where(a) for a in cmd]]
-        kwargs.setdefault("capture_output", True)
-        kwargs.setdefault("text", True)
         result = subprocess.run(wrapped, **kwargs)
         # Report paths as the caller knows them.
         for old, new in moved.items():

@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -131,9 +132,14 @@ def test_a_process_left_behind_fails_the_session(course: Path) -> None:
     assert subprocess.run(["pgrep", "-f", "^sleep 77$"], capture_output=True).returncode == 1  # and it was killed
 
 
-def test_without_root_examples_skip_with_reason_and_fail_under_ci(course: Path) -> None:
+def test_without_root_examples_skip_with_reason_and_fail_under_ci(course: Path, request: pytest.FixtureRequest) -> None:
     if os.geteuid() != 0:
         pytest.skip("needs root to run the suite as another user")
+    # A copy nobody can read (pytest's tmp_path is 0700).
+    readable = Path(tempfile.mkdtemp(prefix="bpfhol-course-"))
+    readable.chmod(0o755)
+    course = Path(shutil.copytree(course, readable / "course"))
+    request.addfinalizer(lambda: shutil.rmtree(readable, ignore_errors=True))
     r = docs_suite(course, nobody=True)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "3 skipped" in r.stdout
