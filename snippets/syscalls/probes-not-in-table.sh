@@ -3,4 +3,4 @@
 table=/usr/include/x86_64-linux-gnu/asm/unistd_64.h
 comm -13 <(sed -n 's/^#define __NR_\([a-z0-9_]*\) .*/\1/p' "$table" | sort) \
          <(sudo bpftrace -l 'tracepoint:syscalls:sys_enter_*' | sed 's/.*sys_enter_//' | sort) |
-    column -c 72 | expand
+    pr -4 -t -w 72 | expand
