@@ -53,7 +53,7 @@ def versions() -> str:
     today = datetime.date.today().isoformat()
     return (
         f"Outputs shown in this course were captured on Linux {platform.release()} ({platform.machine()})"
-        f" with {bpftrace} and BCC {bcc}, on {today}, by `./dev capture`."
+        f" with {bpftrace} and BCC {bcc}, on {today}."
     )
 
 
