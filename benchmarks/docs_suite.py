@@ -32,7 +32,10 @@ def one_run() -> tuple[bool, float, str]:
     )
     wall = time.monotonic() - t0
     summary = next((ln for ln in r.stdout.splitlines() if re.match(r"\d+ examples: ", ln)), "no docs summary")
-    return r.returncode == 0, wall, summary if r.returncode == 0 else r.stdout[-3000:]
+    if r.returncode != 0:  # the failure messages, not the timing table
+        failures = r.stdout.split("= FAILURES =", 1)[-1].split("= docs examples =", 1)[0]
+        summary += "\n" + failures[-6000:]
+    return r.returncode == 0, wall, summary
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,10 +10,16 @@ tracepoint:syscalls:sys_exit_exit_group
 {
 	@[probe] = count();
 }' <<'EOF_PYTHON'
+import os
 import threading
+import time
 
 for _ in range(2):
     t = threading.Thread(target=lambda: None)
     t.start()
     t.join()
+    # join() returns just before the thread's own exit(2) call: wait until it is gone,
+    # or exit_group(2) may end the thread first.
+    while len(os.listdir("/proc/self/task")) > 1:
+        time.sleep(0.001)
 EOF_PYTHON
