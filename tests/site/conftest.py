@@ -59,9 +59,10 @@ def base_url(site: Site) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
-    """One headless Chromium for the whole session."""
+    """One headless Chromium for the site tests, closed before the kernel tests that follow
+    (a busy browser's own mmap calls would only add noise to what they trace)."""
     if not Path(CHROMIUM).exists():
         skip_or_fail(f"Chromium not found at {CHROMIUM}: install the chromium package (sudo ./dev setup does)")
     try:
