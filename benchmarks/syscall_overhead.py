@@ -28,7 +28,6 @@ import mmap
 import os
 import platform
 import re
-import shlex
 import signal
 import statistics
 import subprocess
@@ -37,6 +36,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+
+from bpfhol.runner import bpftrace_command
 
 # getppid() N times, N in rdi:  mov r8, rdi;  1: mov eax, 110; syscall; dec r8; jnz 1b;  ret
 # (r8 survives `syscall`, which clobbers rcx and r11; 110 is getppid in syscall_64.tbl)
@@ -66,10 +67,6 @@ WAIT = 120.0  # seconds any bpftrace step may take before the benchmark gives up
 
 class BenchError(Exception):
     pass
-
-
-def bpftrace_command() -> list[str]:
-    return shlex.split(os.environ.get("BPFHOL_BPFTRACE", "bpftrace"))
 
 
 def make_loop() -> tuple[Callable[[int], None], str, Callable[[], None]]:

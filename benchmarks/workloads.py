@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 
+from bpfhol.runner import bpftrace_command
 from bpfhol.syscalls_lab import COMMS, proc_stat
 
 CPU_LIMIT = 5.0  # % of one core, all workloads together
@@ -80,8 +81,7 @@ def _count_events(pids: dict[str, int], seconds: float) -> dict[str, dict[str, f
 tracepoint:syscalls:sys_exit_close /({pred}) && args->ret == -9/ {{ @ebadf[pid] = count(); }}
 interval:ms:{int(seconds * 1000)} {{ exit(); }}
 """
-    bpftrace = os.environ.get("BPFTRACE", "bpftrace")
-    r = subprocess.run([bpftrace, "-f", "json", "-e", prog], capture_output=True, text=True)
+    r = subprocess.run([*bpftrace_command(), "-f", "json", "-e", prog], capture_output=True, text=True)
     if r.returncode != 0:
         raise SystemExit(f"bpftrace failed: {r.stderr.strip()}")
     maps: dict[str, dict[str, int]] = {}

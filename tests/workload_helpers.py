@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bpfhol.runner import bpftrace_command
 from bpfhol.syscalls_lab import COMMS, proc_stat
 
 ROOT = Path(__file__).resolve().parent.parent
-BPFTRACE = os.environ.get("BPFTRACE", "bpftrace")
 READY_TIMEOUT = 30.0
 
 
@@ -122,7 +122,7 @@ def trace(program: str, seconds: float) -> dict[str, dict[str, int]]:
     Keys of multi-key maps are bpftrace's JSON form: the parts joined by commas.
     """
     prog = f"{program}\ninterval:ms:{int(seconds * 1000)} {{ exit(); }}"
-    p = subprocess.run([BPFTRACE, "-f", "json", "-e", prog], capture_output=True, text=True,
+    p = subprocess.run([*bpftrace_command(), "-f", "json", "-e", prog], capture_output=True, text=True,
                        timeout=seconds + 60)
     assert p.returncode == 0, f"bpftrace failed ({p.returncode}): {p.stderr}\n{prog}"
     maps: dict[str, dict[str, int]] = {}

@@ -15,7 +15,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -26,6 +25,7 @@ from typing import Any
 from bpfhol.expect import check, fill
 from bpfhol.runner import RunResult, run_program, unignore_sigint
 from tests.docs.pages import DocExample
+from tests.workload_helpers import Lab, answer_key
 
 
 class _SharedExclusiveLock:
@@ -57,52 +57,26 @@ class _SharedExclusiveLock:
             self._cond.notify_all()
 
 
-class Workload:
-    """`bpfhol syscalls` in the background, with its answer key."""
+class Workload(Lab):
+    """`bpfhol syscalls` for one docs run: its own state directory, and its answer key."""
 
     def __init__(self, seed: int) -> None:
-        self.seed = seed
-        self.state_dir = tempfile.mkdtemp(prefix="bpfhol-docs-state-")
-        env = dict(os.environ, BPFHOL_STATE_DIR=self.state_dir, PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bpfhol", "syscalls", "--seed", str(seed)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            env=env,
-            start_new_session=True,  # its session id marks every process it starts
-        )
-        self.log: list[str] = []
-        ready = threading.Event()
-
-        def read() -> None:
-            assert self.proc.stdout is not None
-            for line in self.proc.stdout:
-                self.log.append(line)
-                if line.strip() == "ready":
-                    ready.set()
-            ready.set()
-
-        threading.Thread(target=read, daemon=True).start()
-        if not ready.wait(60) or self.proc.poll() is not None:
-            self.stop()
-            raise RuntimeError("the workload did not print 'ready':\n" + "".join(self.log[-20:]))
-        out = subprocess.run(
-            [sys.executable, "-m", "bpfhol", "syscalls", "--answers", "--json", "--seed", str(seed)],
-            capture_output=True, text=True, check=True, env=env,
-        )
-        self.key: dict[str, Any] = json.loads(out.stdout)
+        self.state_tmp = tempfile.mkdtemp(prefix="bpfhol-docs-state-")
+        try:
+            super().__init__(Path(self.state_tmp), "--seed", str(seed))
+        except BaseException:
+            shutil.rmtree(self.state_tmp, ignore_errors=True)
+            raise
+        self.key = answer_key(seed)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
+            self.ctrl_c()
             try:
-                self.proc.wait(15)
+                self.wait(15)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        shutil.rmtree(self.state_dir, ignore_errors=True)
+                self.kill()
+        shutil.rmtree(self.state_tmp, ignore_errors=True)
 
 
 def _bpf_prog_ids() -> set[int] | None:
@@ -151,15 +125,16 @@ def _session_processes(sids: dict[int, str], tmpdirs: set[str]) -> dict[int, str
     for d in Path("/proc").iterdir():
         if not d.name.isdigit():
             continue
+        fields = _stat(d.name)
         try:
-            stat = (d / "stat").read_text()
             cmdline = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            comm = (d / "comm").read_text().strip()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
+        if fields is None or fields[0] == "Z":
+            continue
         sid = int(fields[3])
-        if fields[0] != "Z" and ((sid in sids and sid not in reused) or any(t in cmdline for t in tmpdirs)):
-            comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        if (sid in sids and sid not in reused) or any(t in cmdline for t in tmpdirs):
             found[int(d.name)] = f"{comm}: {cmdline.strip()[:120]}"
     return found
 
