@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 
-from bpfhol.runner import ROOT
+from bpfhol.config import ROOT
 
 _HOG = "while True: pass"
 

@@ -37,7 +37,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from bpfhol.runner import bpftrace_command
+from bpfhol import bpftrace
+from bpfhol.config import bpftrace_command
 
 # getppid() N times, N in rdi:  mov r8, rdi;  1: mov eax, 110; syscall; dec r8; jnz 1b;  ret
 # (r8 survives `syscall`, which clobbers rcx and r11; 110 is getppid in syscall_64.tbl)
@@ -152,36 +153,12 @@ class Tracer:
                 self._new.wait(0.2)
 
     def interrupt(self) -> float:
-        """Ctrl-C (SIGINT) to the group; seconds until bpftrace has exited.
-
-        bpftrace 0.17 now and then misses a SIGINT: its handler sets a flag, but when the
-        signal lands just before the main loop blocks in epoll_wait() again, nothing wakes
-        it to see the flag. A second Ctrl-C does. So while bpftrace sits idle in epoll_wait
-        (rather than detaching probes), the signal is sent again.
-        """
+        """Ctrl-C (SIGINT) to the group, again if bpftrace 0.17 lost it; seconds until bpftrace has exited."""
         t0 = time.monotonic()
-        os.killpg(self.proc.pid, signal.SIGINT)
-        idle_since: float | None = None
-        while self.proc.poll() is None:
-            now = time.monotonic()
-            if now - t0 > WAIT:
-                raise BenchError(f"bpftrace still running {WAIT:.0f} s after Ctrl-C")
-            if self._waiting_in_epoll():
-                idle_since = idle_since or now
-                if now - idle_since > 0.5:
-                    os.killpg(self.proc.pid, signal.SIGINT)
-                    idle_since = None
-            else:
-                idle_since = None
-            time.sleep(0.05)
+        bpftrace.interrupt(self.proc, lambda: len(self.lines), t0 + WAIT)
+        if self.proc.poll() is None:
+            raise BenchError(f"bpftrace still running {WAIT:.0f} s after Ctrl-C")
         return time.monotonic() - t0
-
-    def _waiting_in_epoll(self) -> bool:
-        try:
-            with open(f"/proc/{self.proc.pid}/wchan") as f:
-                return f.read().strip() == "do_epoll_wait"
-        except OSError:
-            return False
 
     def kill(self) -> None:
         if self.proc.poll() is None:

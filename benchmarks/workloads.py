@@ -11,37 +11,18 @@ it uses while traced). Exits 1 if the workloads together use more than 5 % of on
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 
-from bpfhol.runner import bpftrace_command
-from bpfhol.syscalls_lab import COMMS, proc_stat
+from bpfhol.bpftrace import trace
+from bpfhol.labs.process import LabProcess
+from bpfhol.procfs import proc_stat
 
 CPU_LIMIT = 5.0  # % of one core, all workloads together
 _TICK = os.sysconf("SC_CLK_TCK")
 _PROBES = ("mmap", "munmap", "openat", "open", "close", "unlink", "write")
-
-
-def _start(seed: int, state_dir: str) -> tuple[subprocess.Popen[str], dict[str, int]]:
-    env = dict(os.environ, BPFHOL_STATE_DIR=state_dir, PYTHONUNBUFFERED="1")
-    p = subprocess.Popen([sys.executable, "-m", "bpfhol", "syscalls", "--seed", str(seed)], env=env,
-                         text=True, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
-    assert p.stdout is not None
-    pids: dict[str, int] = {}
-    for line in p.stdout:
-        parts = line.split()
-        if len(parts) > 1 and parts[0] in COMMS and parts[1].isdigit():
-            pids[parts[0]] = int(parts[1])
-        if line.strip() == "ready":
-            return p, pids
-    raise SystemExit(f"bpfhol syscalls ended before 'ready' (status {p.wait()})")
 
 
 def _cpu_ticks(pids: dict[str, int]) -> dict[str, int]:
@@ -79,17 +60,11 @@ def _count_events(pids: dict[str, int], seconds: float) -> dict[str, dict[str, f
     prog = f"""
 {probes} /{pred}/ {{ @calls[pid, probe] = count(); }}
 tracepoint:syscalls:sys_exit_close /({pred}) && args->ret == -9/ {{ @ebadf[pid] = count(); }}
-interval:ms:{int(seconds * 1000)} {{ exit(); }}
 """
-    r = subprocess.run([*bpftrace_command(), "-f", "json", "-e", prog], capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SystemExit(f"bpftrace failed: {r.stderr.strip()}")
-    maps: dict[str, dict[str, int]] = {}
-    for line in r.stdout.splitlines():
-        if line.startswith("{"):
-            obj = json.loads(line)
-            if obj.get("type") == "map":
-                maps.update(obj["data"])
+    try:
+        maps = trace(prog, seconds)
+    except RuntimeError as e:
+        raise SystemExit(str(e)) from None
     by_pid = {pid: name for name, pid in pids.items()}
     rates: dict[str, dict[str, float]] = {name: {} for name in pids}
     for key, n in maps.get("@calls", {}).items():
@@ -109,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     if os.geteuid() != 0:
         print("benchmarks.workloads: counting events loads BPF programs: run it as root", file=sys.stderr)
         return 2
-    state_dir = tempfile.mkdtemp(prefix="bpfhol-bench-state-")
-    proc, pids = _start(args.seed, state_dir)
+    lab = LabProcess("syscalls", args.seed)
+    pids = lab.pids
     try:
         time.sleep(1.0)  # past start-up
         cpu = _cpu_percent(pids, args.seconds)
@@ -121,11 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         traced_wall = time.monotonic() - t_start
         t1 = _cpu_ticks(pids)
         cpu_traced = {n: 100.0 * (t1[n] - t0[n]) / _TICK / traced_wall for n in pids}
-        sup = proc_stat(proc.pid)
+        sup = proc_stat(lab.pid)
     finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(15)
-        shutil.rmtree(state_dir, ignore_errors=True)
+        lab.stop()
 
     total = sum(cpu.values())
     print(f"bpfhol syscalls workloads, seed {args.seed}: kernel {platform.release()}, {os.cpu_count()} CPUs, "
@@ -138,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'total':<10} {total:>6.2f} {sum(cpu_traced.values()):>7.2f} "
           f"{sum(m[0] for m in mem.values()) / 1024:>8.1f} {sum(m[1] for m in mem.values()) / 1024:>8.1f}")
     if sup is not None:
-        print(f"(the supervisor, pid {proc.pid}, waits in waitpid(): {sup.utime + sup.stime} CPU ticks "
+        print(f"(the supervisor, pid {lab.pid}, waits in waitpid(): {sup.utime + sup.stime} CPU ticks "
               "in all, start-up included)")
     verdict = "within" if total <= CPU_LIMIT else "OVER"
     print(f"workloads together: {total:.2f} % of one core untraced, {verdict} the {CPU_LIMIT:g} % budget")

@@ -7,6 +7,7 @@ Every error is one line on stderr and exit status 2; a command's own failure
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from typing import NoReturn
 
@@ -38,13 +39,17 @@ def _build_parser() -> argparse.ArgumentParser:
     d.add_argument("--json", action="store_true", help="print the checks as JSON")
     d.add_argument("--summary", action="store_true", help="print one line only")
 
-    s = sub.add_parser("syscalls", help="start the syscalls lab's workload (foreground; Ctrl-C stops it)")
-    s.add_argument("--seed", type=int, default=0, help="scenario number (0 = the classic scenario)")
-    s.add_argument("--duration", type=float, metavar="SECONDS", help="stop by itself after SECONDS")
-    s.add_argument("--answers", action="store_true", help="print the scenario's answer key and exit")
-    s.add_argument("--json", action="store_true", help="with --answers: print it as JSON")
+    for lab in LABS.values():
+        s = sub.add_parser(lab.name, help=f"start the {lab.name} lab's workload (foreground; Ctrl-C stops it)")
+        s.set_defaults(lab=lab.name)
+        s.add_argument("--seed", type=int, default=0,
+                       help=f"scenario number, 0 to {lab.seed_max} (0 = the classic scenario)")
+        s.add_argument("--duration", type=float, metavar="SECONDS", help="stop by itself after SECONDS")
+        s.add_argument("--answers", action="store_true", help="print the scenario's answer key and exit")
+        s.add_argument("--json", action="store_true", help="with --answers: print it as JSON")
 
-    sub.add_parser("status", help="list the running lab workloads")
+    st = sub.add_parser("status", help="list the running lab workloads")
+    st.add_argument("--json", action="store_true", help="print every running lab's state as JSON")
     sub.add_parser("stop", help="stop the running lab workloads")
 
     r = sub.add_parser("run", help="run one of the course's snippets (as root) and print its output")
@@ -66,26 +71,30 @@ def _dispatch(args: argparse.Namespace) -> int:
         from bpfhol import doctor
 
         return doctor.main(as_json=args.json, summary=args.summary)
-    if args.command == "syscalls":
-        from bpfhol import syscalls_lab
+    if args.command in LABS:
+        from bpfhol.labs import supervisor
 
+        lab = LABS[args.command]
         if args.json and not args.answers:
             raise UsageError("--json goes with --answers")
         if args.answers:
-            return syscalls_lab.print_answers(args.seed, as_json=args.json)
-        return syscalls_lab.start(seed=args.seed, duration=args.duration)
+            lab.check_seed(args.seed)
+            key = lab.answer_key(args.seed)
+            print(json.dumps(key, indent=2) if args.json else lab.describe(key))
+            return 0
+        return supervisor.start(lab, seed=args.seed, duration=args.duration)
     if args.command == "status":
-        from bpfhol import syscalls_lab
+        from bpfhol.labs import supervisor
 
-        return syscalls_lab.status()
+        return supervisor.status(as_json=args.json)
     if args.command == "stop":
-        from bpfhol import syscalls_lab
+        from bpfhol.labs import supervisor
 
-        return syscalls_lab.stop()
+        return supervisor.stop()
     if args.command == "run":
-        from bpfhol import runner
+        from bpfhol.examples import run
 
-        return runner.cli_run(args.snippet, duration=args.duration)
+        return run.cli_run(args.snippet, duration=args.duration)
     raise UsageError(f"unknown command '{args.command}'")
 
 

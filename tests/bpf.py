@@ -1,12 +1,10 @@
 """The one place tests decide whether this machine may load BPF programs.
 
-A test that needs BPF calls `require_bpf("what it does")` first (or in a fixture).
-Without root, or when the kernel refuses a one-instruction tracing program, the
-test is skipped with the reason; when CI is set the same reason fails the test,
-so CI can never go green by skipping every kernel test.
-
-Tests may also carry the `bpf` marker (registered in pyproject.toml) so
-`pytest -m "not bpf"` selects the tests that run without privileges.
+A test that needs BPF asks for the `needs_bpf` fixture (tests/conftest.py then marks it
+`bpf`, so `pytest -m "not bpf"` selects the tests that run without privileges). Without
+root, or when the kernel refuses a one-instruction tracing program, the test is skipped
+with the reason; when CI is set the same reason fails the test, so CI can never go green
+by skipping every kernel test.
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ import struct
 
 import pytest
 
-bpf = pytest.mark.bpf
+from bpfhol import config
 
 # bpf(2) has no glibc wrapper; its number differs per architecture.
 _BPF_SYSCALL = {"x86_64": 321, "aarch64": 280}
@@ -76,6 +74,12 @@ def require_bpf(reason_what: str = "BPF") -> None:
     reason = bpf_unavailable(reason_what)
     if reason is None:
         return
-    if os.environ.get("CI"):
+    if config.ci():
         pytest.fail(f"{reason} [CI is set: a test that needs BPF fails instead of skipping]", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def needs_bpf() -> None:
+    """Ask for this fixture in any test (or fixture) that loads BPF programs."""
+    require_bpf("this test")

@@ -13,7 +13,6 @@ import pytest
 import bpfhol
 from bpfhol.checks import CHECKS
 from bpfhol.labs import LABS
-from tests.bpf import bpf, require_bpf
 from tests.unprivileged import run_as_nobody
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,9 +70,7 @@ def test_unknown_option_is_one_line(args: list[str]) -> None:
     assert line.startswith("bpfhol: ")
 
 
-@bpf
-def test_doctor_passes_on_this_machine() -> None:
-    require_bpf("bpfhol doctor's full run")
+def test_doctor_passes_on_this_machine(needs_bpf: None) -> None:
     p = bpfhol_cmd("doctor")
     assert p.returncode == 0, p.stdout + p.stderr
     lines = p.stdout.splitlines()
@@ -119,10 +116,9 @@ def test_dev_setup_refuses_non_root() -> None:
     assert "root" in line and "sudo ./dev setup" in line
 
 
-@bpf
-def test_dev_setup_twice_changes_nothing() -> None:
+@pytest.mark.machine
+def test_dev_setup_twice_changes_nothing(needs_bpf: None) -> None:
     # The suite runs after `./dev test`'s own setup, so this is at least the second run.
-    require_bpf("./dev setup")
     p = run(["./dev", "setup"], timeout=600)
     assert p.returncode == 0, p.stdout + p.stderr
     assert p.stderr == ""

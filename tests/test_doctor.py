@@ -18,7 +18,6 @@ import pytest
 from bpfhol import checks, doctor
 from bpfhol.checks import FAIL, INFO, OK, WARN, Env, Result
 from bpfhol.errors import UsageError
-from tests.bpf import bpf, require_bpf
 
 RELEASE = "6.9.0-lab"
 ALL_CAPS = "000001ffffffffff"
@@ -141,9 +140,7 @@ def test_bpftrace_command_may_carry_arguments(env: Env) -> None:
     assert f"bpftrace {real}" in r.detail and "not tried" in r.detail
 
 
-@bpf
-def test_bpftrace_attaches_a_tracepoint_as_root() -> None:
-    require_bpf("attaching a bpftrace tracepoint")
+def test_bpftrace_attaches_a_tracepoint_as_root(needs_bpf: None) -> None:
     r = checks.check_bpftrace(Env.real())
     assert r.status == OK, r
     assert "attached a tracepoint program" in r.detail
@@ -181,9 +178,7 @@ def test_bcc_imports_without_root(env: Env) -> None:
     assert r.tag == "bcc compile untried"
 
 
-@bpf
-def test_bcc_compiles_a_tracepoint_program_as_root() -> None:
-    require_bpf("compiling a BCC program")
+def test_bcc_compiles_a_tracepoint_program_as_root(needs_bpf: None) -> None:
     r = checks.check_bcc(Env.real())
     assert r.status in (OK, WARN), r
     assert "compiled a tracepoint program" in r.detail
@@ -393,9 +388,7 @@ def test_json_and_summary_exclude_each_other(env: Env) -> None:
         doctor.main(as_json=True, summary=True, env=env)
 
 
-@bpf
-def test_this_machine_can_run_a_lab() -> None:
-    require_bpf("checking this machine with every doctor check")
+def test_this_machine_can_run_a_lab(needs_bpf: None) -> None:
     env = Env.real()
     results = doctor.run_checks(env)
     assert doctor.can_run(results), doctor.report(env, results)

@@ -16,9 +16,45 @@ from pathlib import Path
 
 import pytest
 
-from bpfhol.syscalls_lab import COMMS, proc_stat, proc_uid
-from tests.bpf import bpf, require_bpf
-from tests.workload_helpers import ROOT, Lab, answer_key, bpfhol, trace
+from bpfhol.bpftrace import trace
+from bpfhol.config import ROOT
+from bpfhol.labs.process import LabProcess
+from bpfhol.labs.syscalls import LAB, answer_key
+from bpfhol.procfs import proc_stat, proc_uid
+
+COMMS = LAB.comms
+
+
+def bpfhol(*args: str, state_dir: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """`bpfhol ARGS` as a separate process, as a learner types it."""
+    e = dict(os.environ)
+    if state_dir is not None:
+        e["BPFHOL_STATE_DIR"] = str(state_dir)
+    return subprocess.run([sys.executable, "-m", "bpfhol", *args], cwd=ROOT, env=e,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def cli_answer_key(seed: int) -> dict:
+    p = bpfhol("syscalls", "--seed", str(seed), "--answers", "--json")
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
+@pytest.fixture
+def start_lab(tmp_path: Path):
+    """Starts `bpfhol syscalls` in a state directory of the test's; whatever happens, nothing stays."""
+    started: list[LabProcess] = []
+
+    def start(seed: int = 0, *args: str, state: Path | None = None, env: dict[str, str] | None = None) -> LabProcess:
+        lab = LabProcess("syscalls", seed, *args, state_dir=state or tmp_path / "state", env=env)
+        started.append(lab)
+        return lab
+
+    yield start
+    for lab in started:  # a failed assertion must not leave a workload or its private directory
+        lab.kill()
+        lab.cleanup()
+
 
 SEEDS = [0, 7]
 
@@ -27,7 +63,8 @@ SEEDS = [0, 7]
 
 
 def test_classic_answer_key() -> None:
-    key = answer_key(0)
+    key = cli_answer_key(0)
+    assert key == answer_key(0), "the CLI prints the key computed in-process"
     page = os.sysconf("SC_PAGE_SIZE")
     assert key["seed"] == 0 and key["scenario"] == "classic"
     assert key["page_size"] == page
@@ -78,13 +115,12 @@ def test_human_answer_key() -> None:
 
 
 @pytest.fixture(scope="module", params=SEEDS, ids=lambda s: f"seed{s}")
-def lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    require_bpf("tracing the lab's workloads")
-    running = Lab(tmp_path_factory.mktemp("state") / "s", "--seed", str(request.param))
-    running.key = answer_key(request.param)
-    yield running
-    running.ctrl_c()
-    rc, err = running.wait()
+def lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, needs_bpf: None):
+    running = LabProcess("syscalls", request.param, state_dir=tmp_path_factory.mktemp("state") / "s")
+    try:
+        yield running
+    finally:
+        rc, err = running.stop()
     assert rc == 0, err
 
 
@@ -103,8 +139,7 @@ def _top_other(maps: dict[str, dict[str, int]], me: int) -> tuple[int, str, int]
     return ours, f"{who[1]} (pid {who[0]})", others[who]
 
 
-@bpf
-def test_mmap_top_caller_sizes_and_shared_ratio(lab: Lab) -> None:
+def test_mmap_top_caller_sizes_and_shared_ratio(lab: LabProcess) -> None:
     m = lab.key["mmap"]
     me = lab.pids["mapit"]
     seconds = 2.0
@@ -124,8 +159,7 @@ def test_mmap_top_caller_sizes_and_shared_ratio(lab: Lab) -> None:
     assert ours >= 10 * theirs, f"mapit vs the busiest other process, per {seconds} s window: {windows}"
 
 
-@bpf
-def test_opener_opens_its_files(lab: Lab) -> None:
+def test_opener_opens_its_files(lab: LabProcess) -> None:
     o = lab.key["open"]["opener"]
     maps = trace(f"""
 tracepoint:syscalls:sys_enter_openat /pid == {lab.pids['opener']}/ {{ @files[str(args->filename)] = count(); }}
@@ -134,8 +168,7 @@ tracepoint:syscalls:sys_enter_openat /pid == {lab.pids['opener']}/ {{ @files[str
     assert (Path(lab.privdir) / o["dir"]).is_dir()
 
 
-@bpf
-def test_oldopen_calls_open_itself(lab: Lab) -> None:
+def test_oldopen_calls_open_itself(lab: LabProcess) -> None:
     o = lab.key["open"]["oldopen"]
     syscall = "open" if o["open_syscall"] else "openat"
     assert o["open_syscall"] or os.uname().machine != "x86_64"
@@ -147,8 +180,7 @@ tracepoint:syscalls:sys_enter_{syscall} /pid == {lab.pids['oldopen']}/ {{ @files
     assert list(maps["@files"]) == [o["file"]] and maps["@files"][o["file"]] >= 5
 
 
-@bpf
-def test_tempfiles_creates_o_tmpfile_and_mkstemp_files(lab: Lab) -> None:
+def test_tempfiles_creates_o_tmpfile_and_mkstemp_files(lab: LabProcess) -> None:
     t = lab.key["open"]["tempfiles"]
     o_tmpfile = int(t["o_tmpfile"], 16)
     me = lab.pids["tempfiles"]
@@ -158,16 +190,16 @@ tracepoint:syscalls:sys_enter_openat /pid == {me}/ {{
   if ((args->flags & {o_tmpfile}) == {o_tmpfile}) {{ @tmpfile[str(args->filename)] = count(); }}
   else {{ @named[str(args->filename)] = count(); }}
 }}
-tracepoint:syscalls:sys_exit_openat /pid == {me}/ {{ @ok[args->ret >= 0] = count(); }}
+tracepoint:syscalls:sys_exit_openat /pid == {me}/ {{ @exits = count(); }}
+tracepoint:syscalls:sys_exit_openat /pid == {me} && args->ret < 0/ {{ @failed = count(); }}
 """, 1.0)
     assert {int(k) for k in maps["@flags"]} == {int(t["o_tmpfile_flags"], 16), int(t["mkstemp_flags_hex"], 16)}
     assert list(maps["@tmpfile"]) == [t["o_tmpfile_path"]] and maps["@tmpfile"]["."] >= 3
     assert len(maps["@named"]) >= 3 and all(re.fullmatch(r"tmp[A-Za-z0-9]{6}", n) for n in maps["@named"])
-    assert list(maps["@ok"]) == ["1"], "every creation succeeds"
+    assert maps["@exits"][""] >= 6 and maps.get("@failed", {}).get("", 0) == 0, "every creation succeeds"
 
 
-@bpf
-def test_closeall_closes_bad_descriptors(lab: Lab) -> None:
+def test_closeall_closes_bad_descriptors(lab: LabProcess) -> None:
     c = lab.key["close"]
     me = lab.pids["closeall"]
     maps = trace(f"""
@@ -190,15 +222,15 @@ tracepoint:syscalls:sys_exit_close /args->ret == {c['ebadf']}/ {{ @who[pid] = co
 # --- stopping leaves nothing ------------------------------------------------------------------------
 
 
-def _assert_clean(lab: Lab) -> None:
+def _assert_clean(lab: LabProcess) -> None:
     assert lab.wait_workloads_gone() == []
     assert not os.path.lexists(lab.privdir), f"{lab.privdir} left behind"
     assert not (lab.state_dir / "syscalls.json").exists()
 
 
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
-def test_stop_by_signal_leaves_nothing(tmp_path: Path, how: str) -> None:
-    lab = Lab(tmp_path / "state")
+def test_stop_by_signal_leaves_nothing(start_lab, how: str) -> None:
+    lab = start_lab()
     if how == "ctrl-c":
         lab.ctrl_c()
     else:
@@ -208,14 +240,13 @@ def test_stop_by_signal_leaves_nothing(tmp_path: Path, how: str) -> None:
     _assert_clean(lab)
 
 
-def test_sigkill_then_next_start_cleans_up(tmp_path: Path) -> None:
-    state = tmp_path / "state"
-    first = Lab(state)
+def test_sigkill_then_next_start_cleans_up(start_lab) -> None:
+    first = start_lab()
     first.proc.kill()
     first.wait()
     assert first.wait_workloads_gone(2.0) == [], "PR_SET_PDEATHSIG should end them with the supervisor"
     assert os.path.isdir(first.privdir), "the supervisor could not remove it: the next start must"
-    second = Lab(state, "--seed", "3")
+    second = start_lab(3)
     try:
         assert not os.path.lexists(first.privdir)
     finally:
@@ -226,16 +257,19 @@ def test_sigkill_then_next_start_cleans_up(tmp_path: Path) -> None:
     _assert_clean(second)
 
 
-def test_status_stop_and_second_start(tmp_path: Path) -> None:
+def test_status_stop_and_second_start(start_lab, tmp_path: Path) -> None:
     state = tmp_path / "state"
-    lab = Lab(state, "--seed", "5")
+    lab = start_lab(5)
     try:
         again = bpfhol("syscalls", state_dir=state)
         assert again.returncode == 2 and again.stdout == ""
         how = "sudo bpfhol stop" if os.geteuid() == 0 else "bpfhol stop"
-        assert again.stderr == f"bpfhol: already running (pid {lab.pid}); stop it with: {how}\n"
+        assert again.stderr == f"bpfhol: the syscalls lab is already running (pid {lab.pid}); stop it with: {how}\n"
         st = bpfhol("status", state_dir=state)
         assert st.returncode == 0, st.stderr
+        labs = json.loads(bpfhol("status", "--json", state_dir=state).stdout)["labs"]
+        assert [(s["lab"], s["seed"], s["alive"], s["ready"]) for s in labs] == [("syscalls", 5, True, True)]
+        assert {c["comm"]: c["pid"] for c in labs[0]["children"] if c["alive"]} == lab.pids
         for comm, pid in lab.pids.items():
             assert re.search(rf"^{comm}\s+{pid}\s+\S+\s+{re.escape(lab.privdir)}", st.stdout, re.M), st.stdout
         stop = bpfhol("stop", state_dir=state)
@@ -245,6 +279,7 @@ def test_status_stop_and_second_start(tmp_path: Path) -> None:
         _assert_clean(lab)
         after = bpfhol("status", state_dir=state)
         assert after.returncode == 0 and after.stdout.startswith("no lab workloads running")
+        assert json.loads(bpfhol("status", "--json", state_dir=state).stdout) == {"labs": []}
     finally:
         lab.kill()
 
@@ -264,12 +299,12 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str]) -> No
     assert not (tmp_path / "state").exists(), "a refused start creates nothing"
 
 
-def test_duration_and_the_sudo_caller(tmp_path: Path) -> None:
+def test_duration_and_the_sudo_caller(start_lab) -> None:
     """Started as root by sudo, the workloads run as the caller, with no extra groups."""
     if os.geteuid() != 0:
         pytest.skip("dropping privileges needs root")
     env = dict(os.environ, SUDO_UID="4321", SUDO_GID="4321")
-    lab = Lab(tmp_path / "state", "--duration", "1.5", env=env)
+    lab = start_lab(0, "--duration", "1.5", env=env)
     st = os.stat(lab.privdir)
     assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (4321, 4321, 0o700)
     for pid in lab.pids.values():
@@ -282,11 +317,11 @@ def test_duration_and_the_sudo_caller(tmp_path: Path) -> None:
     _assert_clean(lab)
 
 
-def test_nobody_without_sudo(tmp_path: Path) -> None:
+def test_nobody_without_sudo(start_lab) -> None:
     if os.geteuid() != 0:
         pytest.skip("dropping privileges needs root")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUDO_")}
-    lab = Lab(tmp_path / "state", env=env)
+    lab = start_lab(env=env)
     try:
         assert {proc_uid(p) for p in lab.pids.values()} == {65534}
         assert lab.lines[0].endswith(f"workloads run as nobody in {lab.privdir}")

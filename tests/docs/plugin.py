@@ -1,91 +1,87 @@
 """pytest plugin: every runnable example of every page under docs/ is a test.
 
-Loaded with `-p tests.docs.plugin` (pyproject's addopts).  Sybil collects the pages;
-tests are named after the page and the line of the example's opening fence, e.g.
-`docs/syscalls/exercises-mmap.md::line:31,column:1`.
+A thin layer over bpfhol.examples (collect -> run -> judge): loaded with `-p tests.docs.plugin`
+(pyproject's addopts). Tests are named after the page and the line of the example's opening
+fence, e.g. `docs/syscalls/exercises-mmap.md::line:31,column:1`; `-k exercises_mmap` or
+`-k mmap-top-caller` (a page or a snippet name) selects, and only the selected examples run.
 
-Options (or environment):
+Options:
   --docs-project DIR   the course checkout whose docs run (default: the rootdir)
-  BPFHOL_SEED          the workload scenario the examples run against (default 0, the
-                       one the shown outputs were captured with)
-  BPFHOL_DOCS_JOBS     examples run at once (default 3)
-  BPFHOL_BPFTRACE, BPFHOL_PYTHON: see bpfhol.runner
+  --update-shown       rewrite the shown output of each selected example whose live run passes
+Environment: see bpfhol.config (BPFHOL_SEED, BPFHOL_DOCS_JOBS, BPFHOL_BPFTRACE, BPFHOL_PYTHON).
 """
 
 from __future__ import annotations
 
-import difflib
-import os
-import shlex
-import textwrap
 from pathlib import Path
 
 import pytest
 from sybil import Sybil
 from sybil.integration import pytest as sybil_pytest
 
-from tests.bpf import require_bpf
-from tests.docs.pages import DocExample, PageParser, Project
-from tests.docs.session import DocsRun, expectations, judge
+from bpfhol import config as bpfhol_config
+from bpfhol.examples import capture
+from bpfhol.examples.collect import PageParser, Project
+from bpfhol.examples.judge import CAPTURE_SEED, failure, judge
+from bpfhol.examples.leftovers import Baseline, Tracker
+from bpfhol.examples.model import Example
+from bpfhol.examples.session import DocsRun, LabUnavailable
+from bpfhol.examples.toolchain import first_unmet
+from tests.bpf import bpf_unavailable, require_bpf
 
 
 class _Docs:
     """The plugin's state for one pytest session."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, update_shown: bool) -> None:
         self.project = project
+        self.update_shown = update_shown
         self.parser = PageParser(project, self.evaluate)
         self.sybil = Sybil(parsers=[self.parser], patterns=["*.md"], path=str(project.docs), fixtures=["docs_run"])
         self.collect = sybil_pytest.pytest_integration(self.sybil)
         self.outcomes: dict[str, str] = {}
         self.run: DocsRun | None = None
-        self.examples: list[DocExample] = []
+        self.examples: list[Example] = []  # selected
+        self.unmet: dict[str, str] = {}  # example id -> the declared requirement this machine lacks
+        self.written = 0
 
     def evaluate(self, example) -> str | None:
-        ex: DocExample = example.parsed
+        ex: Example = example.parsed
         if ex.problems:
             self.outcomes[ex.id] = "failed"
             return failure(ex, None, ex.problems, None)
+        if ex.id in self.unmet:
+            self.outcomes[ex.id] = "skipped"
+            pytest.skip(self.unmet[ex.id])
         run: DocsRun = example.namespace["docs_run"]()
-        result = run.result(ex)
-        wrong = judge(ex, result, run.key)
+        try:
+            outcome = run.outcome(ex)
+        except LabUnavailable as e:
+            self.outcomes[ex.id] = "failed"
+            return f"{ex.id}: {e}"
+        if self.update_shown and ex.shown_name and not judge(ex, outcome.result, outcome.key, shown=False):
+            self.written += capture.write_shown(self.project, ex, outcome.result.stdout)
+        wrong = judge(ex, outcome.result, outcome.key)
         self.outcomes[ex.id] = "failed" if wrong else "passed"
-        return failure(ex, result, wrong, run.key) if wrong else None
-
-
-def failure(ex: DocExample, result, wrong: list[str], key) -> str:
-    """The message an author needs: where, what ran, how it ended, what broke, and the drift."""
-    lines = [f"{ex.id}: the {ex.kind} example failed", f"  snippet:  {ex.snippet}"]
-    if result is not None:
-        lines += [
-            f"  command:  {shlex.join(result.command)}  ({result.how}, {result.elapsed:.1f} s)",
-            f"  exit:     {result.returncode if result.returncode is not None else 'none (killed)'}",
-        ]
-    lines.append("  failed:")
-    lines += [f"    - {w}" for w in wrong]
-    if result is not None:
-        lines.append("  expectations (as checked):")
-        lines += [f"    {e}" for e in expectations(ex, key)]
-        lines.append("  stderr:")
-        lines += [textwrap.indent(result.stderr.rstrip() or "(empty)", "    | ")]
-        if ex.shown is not None and ex.shown != result.stdout:
-            lines.append(f"  live vs shown output (- shown in snippets/{ex.shown_name}, + live):")
-            diff = difflib.unified_diff(ex.shown.splitlines(), result.stdout.splitlines(), "shown", "live", lineterm="")
-            lines += ["    " + d for d in list(diff)[2:]]
-        elif ex.shown is None:
-            lines.append("  live output:")
-            lines += [textwrap.indent(result.stdout.rstrip() or "(empty)", "    | ")]
-    return "\n".join(lines)
+        return failure(ex, outcome.result, wrong, outcome.key) if wrong else None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--docs-project", default=None, help="course checkout whose docs/ examples run")
+    parser.addoption("--update-shown", action="store_true",
+                     help="rewrite the shown output of each selected example whose live run passes")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     root = Path(config.getoption("--docs-project") or config.rootpath)
     if (root / "mkdocs.yml").exists():
-        config._bpfhol_docs = _Docs(Project(root))  # type: ignore[attr-defined]
+        update = bool(config.getoption("--update-shown"))
+        if update and bpfhol_config.seed() != CAPTURE_SEED:
+            raise pytest.UsageError(f"--update-shown captures with seed {CAPTURE_SEED}, the seed the pages show: "
+                                    "unset BPFHOL_SEED")
+        config._bpfhol_docs = _Docs(Project(root), update)  # type: ignore[attr-defined]
+    if bpf_unavailable() is None:  # the whole session leaves nothing behind either
+        config._bpfhol_baseline = Baseline.take()  # type: ignore[attr-defined]
 
 
 def pytest_collect_file(file_path: Path, parent):
@@ -93,59 +89,99 @@ def pytest_collect_file(file_path: Path, parent):
     return docs.collect(file_path, parent) if docs else None
 
 
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items) -> None:
-    docs: _Docs | None = getattr(config, "_bpfhol_docs", None)
+def _example(item: pytest.Item) -> Example | None:
+    parsed = getattr(getattr(item, "example", None), "parsed", None)
+    return parsed if isinstance(parsed, Example) else None
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        ex = _example(item)
+        if ex is None:
+            continue
+        item.add_marker(pytest.mark.bpf)
+        # -k exercises_mmap (a page) and -k mmap-top-caller (a snippet) select too.
+        item.extra_keyword_matches.add(ex.page.stem.replace("-", "_"))
+        item.extra_keyword_matches.update(Path(n).name for n in ex.includes)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """After -k / -m / node-id selection: only these examples will run."""
+    docs: _Docs | None = getattr(session.config, "_bpfhol_docs", None)
     if docs:
-        parsed = (getattr(getattr(i, "example", None), "parsed", None) for i in items)
-        docs.examples = [p for p in parsed if isinstance(p, DocExample)]
+        docs.examples = [ex for item in session.items if (ex := _example(item)) is not None]
+        for ex in docs.examples:
+            if not ex.problems and (why := first_unmet(ex.spec.requires)):
+                docs.unmet[ex.id] = why
 
 
 @pytest.fixture(scope="session")
 def docs_run(request: pytest.FixtureRequest):
-    """A getter: the run starts at the first example that needs it (root and the workload)."""
+    """A getter: the run starts at the first example that needs it (root, then labs as needed)."""
     docs: _Docs = request.config._bpfhol_docs  # type: ignore[attr-defined]
 
     def get() -> DocsRun:
         if docs.run is None:
             require_bpf("running the docs' examples")
-            seed = int(os.environ.get("BPFHOL_SEED", "0"))
-            docs.run = DocsRun(docs.examples, seed=seed)
+            runnable = [ex for ex in docs.examples if ex.id not in docs.unmet]
+            docs.run = DocsRun(runnable)
             docs.run.start()
         return docs.run
 
     yield get
     if docs.run is not None:
         leftovers = docs.run.close()
+        if docs.update_shown and docs.written and "failed" not in docs.outcomes.values():
+            capture.write_note(docs.project)  # the versions note speaks for a capture that fully passed
         if leftovers:
             pytest.fail("the docs examples left these behind:\n  " + "\n  ".join(leftovers), pytrace=False)
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    baseline: Baseline | None = getattr(session.config, "_bpfhol_baseline", None)
+    if baseline is None or getattr(session.config, "workerinput", None) is not None:
+        return
+    left = Tracker().leftovers(baseline)
+    if left:
+        session.config._bpfhol_session_leftovers = left  # type: ignore[attr-defined]
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    tr = terminalreporter
+    left = getattr(config, "_bpfhol_session_leftovers", None)
+    if left:
+        tr.section("left behind", red=True)
+        tr.write_line("the test session left these behind (a test did not clean up):")
+        for line in left:
+            tr.write_line(f"  {line}")
     docs: _Docs | None = getattr(config, "_bpfhol_docs", None)
     if not docs or not (docs.examples or docs.parser.illustrations):
         return
-    tr = terminalreporter
     tr.section("docs examples")
-    passed = sum(1 for o in docs.outcomes.values() if o == "passed")
-    failed = sum(1 for o in docs.outcomes.values() if o == "failed")
-    skipped = len(docs.examples) - passed - failed
-    skips = tr.stats.get("skipped", [])
-    reasons = {r.longrepr[2] for r in skips if isinstance(r.longrepr, tuple) and ".md" in r.nodeid}
+    counts = {k: sum(1 for o in docs.outcomes.values() if o == k) for k in ("passed", "failed", "skipped")}
+    not_run = len(docs.examples) - sum(counts.values())
     tr.write_line(
-        f"{len(docs.examples)} examples: {passed} passed, {failed} failed, {skipped} skipped;"
-        f" {len(docs.parser.illustrations)} illustrations (shown, not run)"
+        f"{len(docs.examples)} examples: {counts['passed']} passed, {counts['failed']} failed, "
+        f"{counts['skipped'] + not_run} skipped; {len(docs.parser.illustrations)} illustrations (shown, not run)"
     )
+    for ex_id, why in sorted(docs.unmet.items()):
+        tr.write_line(f"  skipped {ex_id}: {why}")
+    skips = tr.stats.get("skipped", [])
+    reasons = {r.longrepr[2] for r in skips if isinstance(r.longrepr, tuple) and ".md" in r.nodeid} - set(
+        f"Skipped: {w}" for w in docs.unmet.values())
     for reason in sorted(reasons):
         tr.write_line(f"  skipped: {reason}")
     for ill in docs.parser.illustrations:
         tr.write_line(f"  illustration {ill.page}:{ill.line} ({ill.language}): {ill.reason}")
+    if docs.update_shown:
+        tr.write_line(f"--update-shown: {docs.written} shown outputs rewritten")
     run = docs.run
     if run is not None and run.futures:
-        futures = [(ex, run.futures.get(ex.id)) for ex in docs.examples]
-        done = [(ex, f.result()) for ex, f in futures if f is not None and f.done() and not f.cancelled()]
+        done = run.done()
         total = sum(r.elapsed for _, r in done)
         tr.write_line(
-            f"wall {run.wall:.1f} s for the docs run (workload start included), {total:.1f} s of example runs"
+            f"wall {run.wall:.1f} s for the docs run (labs' start included), {total:.1f} s of example runs"
             f" at up to {run.jobs} at once"
         )
         for ex, r in sorted(done, key=lambda d: -d[1].elapsed):

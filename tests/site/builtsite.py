@@ -17,15 +17,16 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bpfhol import config
 from tests.site.htmltree import Element, parse
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = config.ROOT
 # What a copy of the project needs to build on its own.
 PROJECT_PARTS = ("mkdocs.yml", "docs", "snippets", "overrides")
 
 
 def in_ci() -> bool:
-    return bool(os.environ.get("CI"))
+    return config.ci()
 
 
 def skip_or_fail(reason: str) -> None:

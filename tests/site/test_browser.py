@@ -7,7 +7,6 @@ skips with the reason, and fails under CI.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -120,7 +119,8 @@ def _solution_target(site: Site) -> tuple[Page, int]:
     raise AssertionError("unreachable")
 
 
-def test_solution_is_collapsed_and_opens_on_click(site: Site, base_url: str, browser) -> None:
+def test_solution_is_collapsed_and_opens_on_click(site: Site, base_url: str, browser,
+                                                  request: pytest.FixtureRequest) -> None:
     target, index = _solution_target(site)
     with browser_page(browser, base_url, viewport=DESKTOP) as (page, visit):
         page.goto(base_url + target.rel)
@@ -137,7 +137,7 @@ def test_solution_is_collapsed_and_opens_on_click(site: Site, base_url: str, bro
         details.evaluate("d => window.scrollTo(0, d.getBoundingClientRect().top + window.scrollY - 120)")
         page.wait_for_timeout(300)  # let the sticky header and toc settle after the scroll
         png = page.screenshot(type="png")
-        if os.environ.get("BPFHOL_SCREENSHOT", "1") != "0" and (
+        if request.config.getoption("--update-screenshot") and (
             not SCREENSHOT.exists() or SCREENSHOT.read_bytes() != png
         ):
             SCREENSHOT.write_bytes(png)

@@ -1,45 +1,38 @@
-"""Run one tracing program the way a learner does, and capture what it prints.
+"""Run one tracing program the way a learner does, and capture what it prints (the *run* layer).
 
-The docs suite, the output capture and `bpfhol run` all go through `run_program`, so
-an example is judged exactly as it is run.  A program runs in its own process group:
-after `run` seconds of tracing it gets SIGINT, as Ctrl-C in a terminal would send to
-the whole foreground group (bpftrace then prints its maps), and anything still alive at
-the timeout is SIGKILLed with its group.
+The docs suite, `--update-shown`, `bpfhol run` and `bpfhol check` all go through `run_program`,
+so a program is judged exactly as it is run.  A program runs in its own process group (and
+session): after `run` seconds of tracing it gets SIGINT, as Ctrl-C in a terminal would send to the
+whole foreground group (bpftrace then prints its maps), and anything still alive at the timeout is
+SIGKILLed with its group.
 
-The tracing clock starts once the program is attached, so compile time, which varies
-with machine load, never eats into the traced period.  A BCC program of the course
-prints a "Tracing ..." line once BPF() has compiled and attached: its first line.
-bpftrace prints "Attaching N probes..." *before* it attaches; a program whose BEGIN
-prints a line (as bpftrace's own tools do) says when attaching is done, since BEGIN
-fires after every probe is attached.  Without one, the clock starts ATTACH_SETTLE
-after the banner (attaching all 361 syscall probes takes about 0.3 s here).  It also
-keeps Ctrl-C away from bpftrace 0.17 while it is still attaching.
+The tracing clock starts once the program is attached, so compile time, which varies with machine
+load, never eats into the traced period:
+- bpftrace: its own attach notification (bpfhol.bpftrace), the same on 0.17 and 0.27; the
+  notification line is removed from the output kept.
+- a BCC program of the course prints a "Tracing ..." line once BPF() has compiled and attached: its
+  first line of output.
+- a shell example: its first line of output.
 
-Which bpftrace and which Python are used comes from the environment, so the same
-examples can run under another bpftrace (a chroot) or on another kernel (a VM):
-  BPFHOL_BPFTRACE  command for bpftrace (default: bpftrace); may carry arguments
-  BPFHOL_PYTHON    a Python that can `import bcc` (default: /usr/bin/python3)
+Which bpftrace and which Python run comes from the environment (bpfhol.config), so the same
+examples run under another bpftrace (a chroot) or on another kernel (a VM).
 """
 
 from __future__ import annotations
 
 import os
-import re
-import shlex
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
+from bpfhol import bpftrace, config
 from bpfhol.errors import UsageError, require_root
-
-ROOT = Path(__file__).resolve().parent.parent
-SNIPPETS = ROOT / "snippets"
 
 # Fence language / file suffix -> kind of program.
 KIND_BY_SUFFIX = {".bt": "bpftrace", ".py": "python", ".sh": "sh"}
@@ -54,8 +47,7 @@ sudo() { if [ "$(id -u)" -eq 0 ]; then "$@"; else command sudo "$@"; fi; }
 """
 
 GRACE = 10.0  # seconds a program may take to print its maps after SIGINT
-ATTACH_SETTLE = 0.5  # seconds allowed for attaching after bpftrace's banner, without a BEGIN line
-_BANNER = re.compile(r"^Attaching \d+ probes?\.\.\.$")
+ATTACH_FALLBACK = 5.0  # seconds to wait for an attach notification a bpftrace never sends
 
 
 def unignore_sigint() -> None:
@@ -70,14 +62,6 @@ def unignore_sigint() -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-def bpftrace_command() -> list[str]:
-    return shlex.split(os.environ.get("BPFHOL_BPFTRACE", "bpftrace"))
-
-
-def python_command() -> list[str]:
-    return shlex.split(os.environ.get("BPFHOL_PYTHON", "/usr/bin/python3"))
-
-
 @dataclass
 class RunResult:
     command: list[str]
@@ -85,7 +69,7 @@ class RunResult:
     stdout: str
     stderr: str
     elapsed: float  # seconds from start to exit
-    traced: float | None  # seconds between the first line and SIGINT, if one was sent
+    traced: float | None  # seconds between attach and SIGINT, if one was sent
     timed_out: bool = False
     interrupted: bool = False  # we sent SIGINT (as Ctrl-C)
 
@@ -99,59 +83,57 @@ class RunResult:
         return "exited by itself"
 
 
-@dataclass
 class _Reader:
-    stream: object
-    lines: list[str] = field(default_factory=list)
-    first: threading.Event = field(default_factory=threading.Event)
+    """Reads one stream line by line; tells the runner when the program has attached."""
+
+    def __init__(self, stream: Any, attached: threading.Event, first_line_attaches: bool) -> None:
+        self.stream = stream
+        self.lines: list[str] = []
+        self.attached = attached
+        self.first_line_attaches = first_line_attaches
+        self.banner = threading.Event()  # bpftrace's human banner: a fallback only
 
     def __call__(self) -> None:
-        for line in iter(self.stream.readline, ""):  # type: ignore[attr-defined]
+        for line in iter(self.stream.readline, ""):
+            text = line.strip()
+            if text == bpftrace.NOTIFY_LINE:
+                self.attached.set()
+                continue  # ours, not the program's: never shown, never judged
+            m = bpftrace.BANNER.match(text)
+            if m and bpftrace.is_banner_after_attach(text):
+                self.attached.set()
+            elif m:
+                self.banner.set()
             self.lines.append(line)
-            self.first.set()
-        self.first.set()
+            if self.first_line_attaches:
+                self.attached.set()
 
 
 def command_for(kind: str, path: Path) -> list[str]:
     if kind == "bpftrace":
-        return [*bpftrace_command(), str(path)]
+        return [*config.bpftrace_command(), str(path)]
     if kind == "python":
-        return [*python_command(), str(path)]
+        return [*config.python_command(), str(path)]
     if kind == "sh":
         return ["bash", "-e", "-o", "pipefail", str(path)]
     raise ValueError(f"unknown program kind {kind!r} (known: {', '.join(KINDS)})")
 
 
-def _kill_group(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _interrupt(proc: subprocess.Popen, out: _Reader, deadline: float) -> None:
-    """Ctrl-C, and Ctrl-C again if it was lost.
-
-    bpftrace 0.17 checks for SIGINT and then blocks in epoll_wait() with no timeout: a
-    SIGINT landing between the two is lost (seen here about once in 20 runs of a program
-    that prints nothing until exit). A learner would press Ctrl-C again; so do we, but
-    only while it still sits in epoll_wait having printed nothing since, never while it
-    prints its maps.
-    """
-    _kill_group(proc.pid, signal.SIGINT)
-    printed = len(out.lines)
+def _wait_attached(kind: str, proc: subprocess.Popen, attached: threading.Event, streams: list[_Reader],
+                   deadline: float) -> bool:
+    """Block until the program has attached (True) or exited / hit the deadline (False)."""
+    fallback: float | None = None
     while time.monotonic() < deadline:
-        try:
-            proc.wait(timeout=min(0.5, max(0.0, deadline - time.monotonic())))
-            return
-        except subprocess.TimeoutExpired:
-            pass
-        try:
-            wchan = Path(f"/proc/{proc.pid}/wchan").read_text()
-        except OSError:
-            return
-        if wchan == "do_epoll_wait" and len(out.lines) == printed:
-            _kill_group(proc.pid, signal.SIGINT)
+        if attached.wait(0.01):
+            return True
+        if proc.poll() is not None:
+            return False
+        # A bpftrace that printed its pre-attach banner but never notifies: give it a moment.
+        if kind == "bpftrace" and fallback is None and any(r.banner.is_set() for r in streams):
+            fallback = time.monotonic() + ATTACH_FALLBACK
+        if fallback is not None and time.monotonic() > fallback:
+            return True
+    return False
 
 
 def run_program(
@@ -169,10 +151,9 @@ def run_program(
     temporary directory its program file is in.
     """
     suffix = {"bpftrace": ".bt", "python": ".py", "sh": ".sh"}[kind]
-    env = dict(os.environ)
-    env.setdefault("BPFHOL_BPFTRACE", "bpftrace")
-    env.setdefault("BPFHOL_PYTHON", "/usr/bin/python3")
-    env["PYTHONUNBUFFERED"] = "1"
+    env = config.tool_env()
+    if kind == "bpftrace":
+        env[bpftrace.NOTIFY_ENV] = "1"
     with tempfile.TemporaryDirectory(prefix="bpfhol-run-") as tmp:
         path = Path(tmp) / f"example{suffix}"
         path.write_text(_SH_PRELUDE + source if kind == "sh" else source)
@@ -186,7 +167,7 @@ def run_program(
                 stderr=subprocess.PIPE,
                 text=True,
                 errors="replace",
-                cwd=cwd or ROOT,
+                cwd=cwd or config.ROOT,
                 env=env,
                 start_new_session=True,  # own process group: Ctrl-C and kill reach all of it
             )
@@ -194,7 +175,9 @@ def run_program(
             return RunResult(cmd, 127, "", f"cannot run {cmd[0]}: {e.strerror}\n", 0.0, None)
         if on_start is not None:
             on_start(proc.pid, tmp)
-        out, err = _Reader(proc.stdout), _Reader(proc.stderr)
+        attached = threading.Event()
+        out = _Reader(proc.stdout, attached, first_line_attaches=kind != "bpftrace")
+        err = _Reader(proc.stderr, attached, first_line_attaches=False)
         threads = [threading.Thread(target=r, daemon=True) for r in (out, err)]
         for t in threads:
             t.start()
@@ -202,28 +185,22 @@ def run_program(
         traced: float | None = None
         interrupted = timed_out = False
         try:
-            if run is not None:
-                out.first.wait(max(0.0, deadline - time.monotonic()))
-                if proc.poll() is None and out.lines:
-                    if kind == "bpftrace" and _BANNER.match(out.lines[0].strip()):
-                        settle = time.monotonic() + ATTACH_SETTLE
-                        while len(out.lines) < 2 and proc.poll() is None and time.monotonic() < settle:
-                            time.sleep(0.01)
-                    t0 = time.monotonic()
-                    try:
-                        proc.wait(timeout=max(0.0, min(run, deadline - t0)))
-                    except subprocess.TimeoutExpired:
-                        traced = time.monotonic() - t0
-                        interrupted = True
-                        deadline = min(deadline, time.monotonic() + GRACE)
-                        _interrupt(proc, out, deadline)
+            if run is not None and _wait_attached(kind, proc, attached, [out, err], deadline):
+                t0 = time.monotonic()
+                try:
+                    proc.wait(timeout=max(0.0, min(run, deadline - t0)))
+                except subprocess.TimeoutExpired:
+                    traced = time.monotonic() - t0
+                    interrupted = True
+                    deadline = min(deadline, time.monotonic() + GRACE)
+                    bpftrace.interrupt(proc, lambda: len(out.lines), deadline)
             try:
                 proc.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 timed_out = True
         finally:
             # Whatever happened (timeout, error, our own interruption): nothing stays behind.
-            _kill_group(proc.pid, signal.SIGKILL)
+            bpftrace.kill_group(proc.pid, signal.SIGKILL)
             proc.wait()
             for t in threads:
                 t.join(timeout=5)
@@ -241,13 +218,13 @@ def run_program(
 
 def resolve_snippet(name: str) -> tuple[str, Path]:
     """A snippet named as on the pages ("syscalls/x.bt") or a path to a program file."""
-    for path in (SNIPPETS / name, Path(name)):
+    for path in (config.SNIPPETS / name, Path(name)):
         if path.is_file():
             kind = KIND_BY_SUFFIX.get(path.suffix)
             if kind is None:
                 raise UsageError(f"{name}: not a program (known endings: {', '.join(KIND_BY_SUFFIX)})")
             return kind, path
-    raise UsageError(f"no snippet '{name}' (look under {SNIPPETS}, e.g. syscalls/mmap-top-caller.bt)")
+    raise UsageError(f"no snippet '{name}' (look under {config.SNIPPETS}, e.g. syscalls/mmap-top-caller.bt)")
 
 
 def cli_run(name: str, duration: float | None) -> int:
@@ -258,8 +235,7 @@ def cli_run(name: str, duration: float | None) -> int:
         raise UsageError("--duration must be a positive number of seconds")
     if duration is None:
         # Interactive: the learner's own Ctrl-C reaches the program directly.
-        os.environ.setdefault("BPFHOL_BPFTRACE", "bpftrace")
-        os.environ.setdefault("BPFHOL_PYTHON", "/usr/bin/python3")
+        os.environ.update(config.tool_env())
         cmd = command_for(kind, path)
         if kind == "sh":
             cmd = ["bash", "-e", "-o", "pipefail", "-c", _SH_PRELUDE + path.read_text()]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bpfhol.expect import SpecError, check, fill, parse_spec
+from bpfhol.examples.judge import check
+from bpfhol.examples.model import Requirement, SpecError, fill, parse_spec
 
 KEY = {"mmap": {"comm": "mapit", "shared_percent": 75}, "open": {"opener": {"comm": "open.er", "files": ["a.db"]}}}
 
@@ -40,7 +41,7 @@ def test_placeholders_come_from_the_answer_key() -> None:
         fill("{open.opener.files.1}", KEY)
     with pytest.raises(SpecError, match="the answer key has no 'mmap.nope'"):
         fill("{mmap.nope}", KEY)
-    with pytest.raises(SpecError, match="needs the workload's answer key"):
+    with pytest.raises(SpecError, match="needs a lab's answer key, and the page runs with no lab"):
         fill("{mmap.comm}", None)
 
 
@@ -51,3 +52,34 @@ def test_check_reports_each_broken_expectation() -> None:
     assert len(broken) == 2
     assert broken[0].startswith("expect: ") and "did not match" in broken[0]
     assert broken[1] == "expect-none: ERROR  matched 'ERROR'"
+
+
+def test_each_placeholder_repeats_its_group_once_per_item() -> None:
+    key = {"m": {"kib": [4, 24, 64], "pages": [1, 6, 16]}}
+    pattern = fill(r"^h\n(?:\[{m.kib.*}K\) {m.pages.*}\n)\Z", key)
+    assert pattern == r"^h\n(?:\[4K\) 1\n)(?:\[24K\) 6\n)(?:\[64K\) 16\n)\Z"
+    rows = "h\n[4K) 1\n[24K) 6\n[64K) 16\n"
+    assert not check(parse_spec(r"expect: ^h\n(?:\[{m.kib.*}K\) {m.pages.*}\n)\Z"), rows, key)
+    assert check(parse_spec(r"expect: ^h\n(?:\[{m.kib.*}K\) \d+\n)\Z"), "h\n[4K) 1\n[24K) 6\n", key)
+
+
+@pytest.mark.parametrize(("pattern", "message"), [
+    (r"{m.kib.*}", "must sit inside a group"),
+    (r"(?:{m.kib.*} {m.one.*})", "differ in length"),
+    (r"(?:{m.n.*})", "is not a list"),
+])
+def test_each_placeholder_errors(pattern: str, message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        fill(pattern, {"m": {"kib": [1, 2], "one": [1], "n": 3}})
+
+
+def test_requirements_parse() -> None:
+    spec = parse_spec("requires: arch x86_64|aarch64\nrequires: bpftrace >= 0.19\nrequires: kernel < 6.13\n"
+                      "requires: feature kprobes\nexpect: x")
+    assert spec.requires == [Requirement("arch", "in", "x86_64|aarch64"), Requirement("bpftrace", ">=", "0.19"),
+                             Requirement("kernel", "<", "6.13"), Requirement("feature", "", "kprobes")]
+
+
+def test_bad_requirement_names_the_grammar() -> None:
+    with pytest.raises(SpecError, match=r"requires: 'bpftrace 0.19': expected 'arch NAME"):
+        parse_spec("requires: bpftrace 0.19\nexpect: x")

@@ -1,4 +1,4 @@
-"""`bpfhol syscalls`: the supervisor of the syscalls lab's workloads, and `status` / `stop`.
+"""`bpfhol <lab>`: the supervisor of a lab's workloads, and `status` / `stop`.
 
 The supervisor runs in the foreground. It forks one process per workload, all in a process group
 of their own (so a Ctrl-C reaches only the supervisor, which then stops them in order), drops
@@ -11,9 +11,9 @@ Workloads are forked rather than exec'd: after the privilege drop they run code 
 memory, so they work wherever the checkout lives (even in a directory `nobody` cannot read).
 
 State: a directory only its owner can use (`/run/bpfhol` as root, `$XDG_RUNTIME_DIR/bpfhol` or
-`~/.local/state/bpfhol` otherwise, `$BPFHOL_STATE_DIR` if set) holds `syscalls.lock`, flock()ed by
+`~/.local/state/bpfhol` otherwise, `$BPFHOL_STATE_DIR` if set) holds `<lab>.lock`, flock()ed by
 the running supervisor for its whole life (one supervisor per state directory; the lock goes
-when the process goes, even on SIGKILL), and `syscalls.json`: supervisor pid and start time,
+when the process goes, even on SIGKILL), and `<lab>.json`: supervisor pid and start time,
 the workloads' process group, pids and user, the private directory. A start that finds the
 state of a supervisor that died without cleaning up kills what is left of it (checking comm and
 process group) and removes its directory (checking it is a real directory, ours by name, owned
@@ -38,86 +38,21 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-from bpfhol import scenario as scen
+from bpfhol import config
 from bpfhol.errors import UsageError
-from workloads import closeall, common, mapit, oldopen, opener, tempfiles
+from bpfhol.labs import LABS, LabSpec
+from bpfhol.procfs import ProcStat, all_pids, proc_stat, proc_uid
+from workloads import common
 
-PRIVDIR_PREFIX = "bpfhol-syscalls-"
-LOCK_NAME = "syscalls.lock"
-STATE_NAME = "syscalls.json"
-COMMS = (mapit.COMM, opener.COMM, oldopen.COMM, tempfiles.COMM, closeall.COMM)
 READY_TIMEOUT = 15.0  # seconds for every workload to report in
 TERM_GRACE = 3.0  # seconds between SIGTERM and SIGKILL
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGALRM)
 
 
-def workloads_for(sc: scen.Scenario) -> list[common.Workload]:
-    """The five workloads, set up for a scenario (same order as the table)."""
-    return [
-        mapit.Mapit(sc.pages, sc.pattern),
-        opener.Opener(sc.opener_files),
-        oldopen.Oldopen(),
-        tempfiles.Tempfiles(),
-        closeall.Closeall(),
-    ]
-
-
-# --- answers -------------------------------------------------------------------------------------
-
-
-def print_answers(seed: int, as_json: bool) -> int:
-    key = scen.answer_key(scen.scenario(seed))
-    print(json.dumps(key, indent=2) if as_json else scen.describe(key))
-    return 0
-
-
-# --- /proc -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProcStat:
-    pid: int
-    comm: str
-    ppid: int
-    pgid: int
-    utime: int  # clock ticks
-    stime: int
-    starttime: int  # clock ticks after boot: with the pid, names one process for good
-
-
-def proc_stat(pid: int) -> ProcStat | None:
-    """/proc/<pid>/stat, or None if there is no such process (or it is a zombie)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            raw = f.read().decode(errors="replace")
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    comm = raw[raw.index("(") + 1 : raw.rindex(")")]
-    f = raw[raw.rindex(")") + 2 :].split()
-    if f[0] in ("Z", "X"):
-        return None
-    return ProcStat(pid, comm, int(f[1]), int(f[2]), int(f[11]), int(f[12]), int(f[19]))
-
-
-def proc_uid(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("Uid:"):
-                    return int(line.split()[1])
-    except (FileNotFoundError, ProcessLookupError):
-        pass
-    return None
-
-
-def _all_pids() -> Iterator[int]:
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            yield int(name)
+def privdir_prefix(lab: str) -> str:
+    return f"bpfhol-{lab}-"
 
 
 def _user_name(uid: int) -> str:
@@ -131,9 +66,9 @@ def _user_name(uid: int) -> str:
 
 
 def state_dir() -> str:
-    env = os.environ.get("BPFHOL_STATE_DIR")
+    env = config.state_dir_override()
     if env:
-        return os.path.abspath(env)
+        return env
     if os.geteuid() == 0:
         return "/run/bpfhol"
     xdg = os.environ.get("XDG_RUNTIME_DIR")
@@ -176,8 +111,8 @@ def _open_state_dir(create: bool) -> str | None:
 class _Lock:
     """flock() on the lock file: held by the running supervisor, released by the kernel at its death."""
 
-    def __init__(self, sdir: str) -> None:
-        self.path = os.path.join(sdir, LOCK_NAME)
+    def __init__(self, sdir: str, lab: str) -> None:
+        self.path = os.path.join(sdir, f"{lab}.lock")
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
 
     def try_take(self) -> bool:
@@ -201,9 +136,14 @@ class _Lock:
         os.close(self.fd)  # releases the lock
 
 
-def _read_state(sdir: str) -> dict[str, Any] | None:
+def state_path(sdir: str, lab: str) -> str:
+    return os.path.join(sdir, f"{lab}.json")
+
+
+def read_state(sdir: str, lab: str) -> dict[str, Any] | None:
+    """The running (or last unclean) supervisor's state, {} when unreadable, None when there is none."""
     try:
-        with open(os.path.join(sdir, STATE_NAME)) as f:
+        with open(state_path(sdir, lab)) as f:
             return json.load(f)
     except FileNotFoundError:
         return None
@@ -213,22 +153,23 @@ def _read_state(sdir: str) -> dict[str, Any] | None:
 
 
 def _write_state(sdir: str, state: dict[str, Any]) -> None:
-    tmp = os.path.join(sdir, STATE_NAME + ".tmp")
+    final = state_path(sdir, state["lab"])
+    tmp = final + ".tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "w") as f:
         json.dump(state, f)
-    os.replace(tmp, os.path.join(sdir, STATE_NAME))
+    os.replace(tmp, final)
 
 
-def _remove_state(sdir: str) -> None:
-    for name in (STATE_NAME, STATE_NAME + ".tmp"):
+def _remove_state(sdir: str, lab: str) -> None:
+    for path in (state_path(sdir, lab), state_path(sdir, lab) + ".tmp"):
         try:
-            os.unlink(os.path.join(sdir, name))
+            os.unlink(path)
         except FileNotFoundError:
             pass
 
 
-def _supervisor_alive(state: dict[str, Any]) -> bool:
+def supervisor_alive(state: dict[str, Any]) -> bool:
     sup = state.get("supervisor") or {}
     st = proc_stat(int(sup.get("pid", 0)) or -1)
     return st is not None and st.starttime == sup.get("starttime")
@@ -239,10 +180,11 @@ def _our_processes(state: dict[str, Any]) -> list[ProcStat]:
     pgid = state.get("pgid")
     if not pgid:
         return []
+    comms = {c.get("comm") for c in state.get("children", [])}
     found = []
-    for pid in _all_pids():
+    for pid in all_pids():
         st = proc_stat(pid)
-        if st and st.pgid == pgid and st.comm in COMMS and proc_uid(pid) == state.get("uid"):
+        if st and st.pgid == pgid and st.comm in comms and proc_uid(pid) == state.get("uid"):
             found.append(st)
     return found
 
@@ -257,7 +199,7 @@ def _as_user(uid: int, gid: int) -> None:
         os.setresuid(uid, uid, uid)
 
 
-def _remove_privdir(path: str, uid: int, gid: int) -> bool:
+def _remove_privdir(path: str, uid: int, gid: int, lab: str) -> bool:
     """Remove a private directory after checking it is one of ours; as its user, when we are root."""
     try:
         st = os.lstat(path)
@@ -265,7 +207,7 @@ def _remove_privdir(path: str, uid: int, gid: int) -> bool:
         return True
     if not (
         os.path.isabs(path)
-        and os.path.basename(path).startswith(PRIVDIR_PREFIX)
+        and os.path.basename(path).startswith(privdir_prefix(lab))
         and stat.S_ISDIR(st.st_mode)
         and st.st_uid in (uid, os.geteuid())
     ):
@@ -294,7 +236,7 @@ def _remove_privdir(path: str, uid: int, gid: int) -> bool:
 # --- stale state ---------------------------------------------------------------------------------
 
 
-def _clean_stale(sdir: str, state: dict[str, Any]) -> str:
+def _clean_stale(sdir: str, lab: str, state: dict[str, Any]) -> str:
     """What a supervisor that died left behind: kill its workloads, remove its directory and state."""
     notes = []
     left = _our_processes(state)
@@ -308,9 +250,9 @@ def _clean_stale(sdir: str, state: dict[str, Any]) -> str:
     priv = state.get("privdir")
     if priv and os.path.lexists(priv):
         _wait_gone([st.pid for st in left], 2.0)
-        if _remove_privdir(priv, int(state.get("uid", -1)), int(state.get("gid", -1))):
+        if _remove_privdir(priv, int(state.get("uid", -1)), int(state.get("gid", -1)), lab):
             notes.append(f"removed {priv}")
-    _remove_state(sdir)
+    _remove_state(sdir, lab)
     pid = (state.get("supervisor") or {}).get("pid", "?")
     return f"cleaned up after an earlier run that did not stop cleanly (pid {pid}): " + (
         ", ".join(notes) or "nothing was left"
@@ -458,36 +400,37 @@ def _shutdown(children: dict[int, common.Workload], pgid: int) -> list[str]:
     return failed
 
 
-def start(seed: int, duration: float | None) -> int:
-    sc = scen.scenario(seed)
+def start(lab: LabSpec, seed: int, duration: float | None) -> int:
+    lab.check_seed(seed)
     _check_duration(duration)
     sdir = _open_state_dir(create=True)
     assert sdir is not None
-    lock = _Lock(sdir)
+    lock = _Lock(sdir, lab.name)
     if not lock.try_take():
         pid = lock.holder()
         lock.close()
         how = "sudo bpfhol stop" if os.geteuid() == 0 else "bpfhol stop"
-        raise UsageError(f"already running (pid {pid if pid else '?'}); stop it with: {how}")
+        raise UsageError(f"the {lab.name} lab is already running (pid {pid if pid else '?'}); stop it with: {how}")
     try:
         lock.write_pid()
-        old = _read_state(sdir)
+        old = read_state(sdir, lab.name)
         if old is not None:
-            print(f"bpfhol: {_clean_stale(sdir, old)}", file=sys.stderr)
-        return _supervise(sdir, sc, duration)
+            print(f"bpfhol: {_clean_stale(sdir, lab.name, old)}", file=sys.stderr)
+        return _supervise(sdir, lab, seed, duration)
     finally:
         lock.close()
 
 
-def _supervise(sdir: str, sc: scen.Scenario, duration: float | None) -> int:
+def _supervise(sdir: str, lab: LabSpec, seed: int, duration: float | None) -> int:
     uid, gid = _workload_user()
     me = proc_stat(os.getpid())
     assert me is not None
-    workloads = workloads_for(sc)
+    workloads = lab.workloads(seed)
     state: dict[str, Any] = {
-        "version": 1,
+        "version": 2,
+        "lab": lab.name,
         "supervisor": {"pid": os.getpid(), "starttime": me.starttime},
-        "seed": sc.seed,
+        "seed": seed,
         "uid": uid,
         "gid": gid,
         "user": _user_name(uid),
@@ -495,11 +438,12 @@ def _supervise(sdir: str, sc: scen.Scenario, duration: float | None) -> int:
         "privdir": None,
         "pgid": None,
         "children": [],
+        "ready": False,
     }
     for sig in _STOP_SIGNALS:
         signal.signal(sig, _raise_stop)
     signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)  # until the children are accounted for
-    privdir = tempfile.mkdtemp(prefix=PRIVDIR_PREFIX)
+    privdir = tempfile.mkdtemp(prefix=privdir_prefix(lab.name))
     children: dict[int, common.Workload] = {}
     pgid = 0
     failed: list[str] = []
@@ -513,7 +457,7 @@ def _supervise(sdir: str, sc: scen.Scenario, duration: float | None) -> int:
         try:
             pgid, children = _spawn(workloads, uid, gid, privdir, ready_w)
             state["pgid"] = pgid
-            state["children"] = [{"comm": w.comm, "pid": pid} for pid, w in children.items()]
+            state["children"] = [{"comm": w.comm, "pid": pid, "about": w.about} for pid, w in children.items()]
             _write_state(sdir, state)
             os.close(ready_w)
             signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
@@ -525,7 +469,9 @@ def _supervise(sdir: str, sc: scen.Scenario, duration: float | None) -> int:
             missing = [w.comm for w in children.values() if w.comm not in seen]
             failed.append(f"workload(s) did not start: {', '.join(missing)}")
             return 1
-        _print_table(sc, children, privdir, uid)
+        state["ready"] = True
+        _write_state(sdir, state)  # what `status --json` and the docs suite read: no table parsing
+        _print_table(lab, seed, children, privdir, uid)
         if duration is not None:
             signal.setitimer(signal.ITIMER_REAL, duration)
         pid, status = os.waitpid(-1, 0)  # returns only if a workload dies; signals raise _Stop
@@ -540,8 +486,8 @@ def _supervise(sdir: str, sc: scen.Scenario, duration: float | None) -> int:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         failed += _shutdown(children, pgid)
-        _remove_privdir(privdir, uid, gid)
-        _remove_state(sdir)
+        _remove_privdir(privdir, uid, gid, lab.name)
+        _remove_state(sdir, lab.name)
         for line in failed:
             print(f"bpfhol: {line}", file=sys.stderr)
         if stopped_by is not None:
@@ -556,8 +502,8 @@ def _say(line: str) -> None:
         pass
 
 
-def _print_table(sc: scen.Scenario, children: dict[int, common.Workload], privdir: str, uid: int) -> None:
-    _say(f"bpfhol syscalls: seed {sc.seed} ({sc.name} scenario); workloads run as "
+def _print_table(lab: LabSpec, seed: int, children: dict[int, common.Workload], privdir: str, uid: int) -> None:
+    _say(f"bpfhol {lab.name}: seed {seed} ({lab.scenario_name(seed)} scenario); workloads run as "
          f"{_user_name(uid)} in {privdir}")
     _say(f"{'COMM':<10} {'PID':>7}  WHAT IT DOES")
     for pid, w in children.items():
@@ -570,34 +516,51 @@ def _print_table(sc: scen.Scenario, children: dict[int, common.Workload], privdi
 
 
 def _root_hint() -> str:
-    if os.geteuid() != 0 and not os.environ.get("BPFHOL_STATE_DIR") and os.path.isdir("/run/bpfhol"):
+    if os.geteuid() != 0 and not config.state_dir_override() and os.path.isdir("/run/bpfhol"):
         return " (one started with sudo shows with: sudo bpfhol status)"
     return ""
 
 
-def status() -> int:
+def running() -> list[dict[str, Any]]:
+    """Every lab with a state file: its state, plus `alive` (supervisor) and `processes` (live workloads)."""
     sdir = _open_state_dir(create=False)
-    state = _read_state(sdir) if sdir else None
-    if not state:
+    found = []
+    for name in LABS:
+        state = read_state(sdir, name) if sdir else None
+        if not state:
+            continue
+        procs = {st.pid for st in _our_processes(state)}
+        children = [dict(c, alive=c.get("pid") in procs) for c in state.get("children", [])]
+        found.append(dict(state, lab=name, alive=supervisor_alive(state), children=children))
+    return found
+
+
+def status(as_json: bool = False) -> int:
+    labs = running()
+    if as_json:
+        print(json.dumps({"labs": labs}, indent=2))
+        return 0
+    if not labs:
         print(f"no lab workloads running{_root_hint()}")
         return 0
-    procs = _our_processes(state)
-    sup = state.get("supervisor") or {}
-    if _supervisor_alive(state):
-        print(f"syscalls lab running: supervisor pid {sup.get('pid')}, seed {state.get('seed')}, "
-              f"since {time.strftime('%H:%M:%S', time.localtime(state.get('started', 0)))}")
-    else:
-        print(f"syscalls lab supervisor (pid {sup.get('pid')}) is gone; 'bpfhol stop' or the next start "
-              "cleans up after it")
-    if procs:
+    for state in labs:
+        sup = state.get("supervisor") or {}
+        name = state["lab"]
+        if state["alive"]:
+            print(f"{name} lab running: supervisor pid {sup.get('pid')}, seed {state.get('seed')}, "
+                  f"since {time.strftime('%H:%M:%S', time.localtime(state.get('started', 0)))}")
+        else:
+            print(f"{name} lab supervisor (pid {sup.get('pid')}) is gone; 'bpfhol stop' or the next start "
+                  "cleans up after it")
+        live = [c for c in state["children"] if c["alive"]]
+        if not live:
+            print("no workload processes left")
+            continue
         user = state.get("user", "?")
         print(f"{'COMM':<10} {'PID':>7}  {'USER':<10} DIR")
-        for st in sorted(procs, key=lambda s: COMMS.index(s.comm)):
+        for c in live:
             d = state.get("privdir") or "?"
-            d = os.path.join(d, st.comm) if st.comm != mapit.COMM else d
-            print(f"{st.comm:<10} {st.pid:>7}  {user:<10} {d}")
-    else:
-        print("no workload processes left")
+            print(f"{c['comm']:<10} {c['pid']:>7}  {user:<10} {d}")
     return 0
 
 
@@ -606,29 +569,40 @@ def stop() -> int:
     if sdir is None:
         print(f"no lab workloads running{_root_hint()}")
         return 0
-    lock = _Lock(sdir)
+    said = False
+    for name in LABS:
+        said |= _stop_one(sdir, name)
+    if not said:
+        print(f"no lab workloads running{_root_hint()}")
+    return 0
+
+
+def _stop_one(sdir: str, lab: str) -> bool:
+    """Stop one lab's supervisor (or clean up after a dead one); False when there was nothing."""
+    if not os.path.exists(os.path.join(sdir, f"{lab}.lock")) and read_state(sdir, lab) is None:
+        return False
+    lock = _Lock(sdir, lab)
     try:
         if not lock.try_take():
             pid = lock.holder()
-            state = _read_state(sdir) or {}
-            if pid is None or pid != (state.get("supervisor") or {}).get("pid") or not _supervisor_alive(state):
+            state = read_state(sdir, lab) or {}
+            if pid is None or pid != (state.get("supervisor") or {}).get("pid") or not supervisor_alive(state):
                 raise UsageError("a start is in progress; try again in a moment")
             os.kill(pid, signal.SIGTERM)
             if not _wait_lock(lock, 10.0):
                 os.kill(pid, signal.SIGKILL)
                 if not _wait_lock(lock, 5.0):
                     raise UsageError(f"the supervisor (pid {pid}) would not stop")
-            state = _read_state(sdir)
+            state = read_state(sdir, lab)
             if state:  # it was SIGKILLed and left its state
-                print(_clean_stale(sdir, state))
-            print(f"stopped the syscalls lab (pid {pid})")
-            return 0
-        state = _read_state(sdir)
+                print(_clean_stale(sdir, lab, state))
+            print(f"stopped the {lab} lab (pid {pid})")
+            return True
+        state = read_state(sdir, lab)
         if state is None:
-            print(f"no lab workloads running{_root_hint()}")
-        else:
-            print(_clean_stale(sdir, state))
-        return 0
+            return False
+        print(_clean_stale(sdir, lab, state))
+        return True
     finally:
         lock.close()
 

@@ -1,7 +1,7 @@
-"""Find the runnable examples of a Markdown page, exactly as the site shows them.
+"""Find the runnable examples of a Markdown page, exactly as the site shows them (the *collect* layer).
 
 A runnable example is a fenced block in `bpftrace`, `python` (a BCC program) or `sh`,
-with the example comment just above it (see bpfhol.expect) and, right after it, the
+with the example comment just above it (see bpfhol.examples.model) and, right after it, the
 `text` block that shows its output.  Fences may carry MkDocs-Material attributes
 (`bpftrace title="x.bt" hl_lines="2"`) and sit indented inside admonitions and tabs.
 Includes (`--8<-- "syscalls/x.bt"`) are expanded by pymdownx.snippets itself, configured
@@ -11,7 +11,6 @@ from mkdocs.yml, so what runs is what the reader sees.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import markdown
@@ -19,41 +18,29 @@ from mkdocs.config import load_config
 from sybil import Document, Region
 from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
 
-from bpfhol.expect import Spec, SpecError, parse_spec
+from bpfhol.examples.model import Example, Illustration, Spec, SpecError, parse_spec
+from bpfhol.labs import LABS, known
 
 RUNNABLE = {"bpftrace": "bpftrace", "python": "python", "sh": "sh"}  # fence language -> runner kind
 _INFO = re.compile(r"(?P<language>[\w+-]*)(?P<attributes>[^\n]*)$\n", re.MULTILINE)
 _COMMENT = re.compile(r"<!--\s*example\b(?P<body>.*?)-->\s*\Z", re.DOTALL)
 _INCLUDE = re.compile(r'^\s*-{1,}8<-{1,}\s+"(?P<name>[^"]+)"\s*$')
+_FRONT_MATTER = re.compile(r"\A---\n(?P<body>.*?\n)---\n", re.DOTALL)
 
 
-@dataclass
-class DocExample:
-    page: Path  # relative to the project
-    line: int  # of the program's opening fence
-    kind: str
-    source: str  # expanded: what the reader sees and what runs
-    includes: list[str]  # snippet files the block pulls in
-    spec: Spec
-    shown_name: str | None = None  # the .out file the shown-output block includes
-    shown: str | None = None  # its text, None when missing
-    problems: list[str] = field(default_factory=list)  # the page itself is wrong
-
-    @property
-    def id(self) -> str:
-        return f"{self.page}:{self.line}"
-
-    @property
-    def snippet(self) -> str:
-        return ", ".join(f"snippets/{n}" for n in self.includes) or "(inline on the page)"
-
-
-@dataclass
-class Illustration:
-    page: Path
-    line: int
-    language: str
-    reason: str
+def page_lab(text: str) -> tuple[str | None, str | None]:
+    """The lab a page's front matter names (`lab: syscalls`), and a problem if it names none we know."""
+    m = _FRONT_MATTER.match(text)
+    if m is None:
+        return None, None
+    for line in m.group("body").splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "lab":
+            name = value.strip()
+            if name not in LABS:
+                return None, f"front matter: unknown lab '{name}' (labs: {known()})"
+            return name, None
+    return None, None
 
 
 class Project:
@@ -95,7 +82,7 @@ def _includes(source: str) -> list[str]:
 class PageParser:
     """A sybil parser: one region per runnable example of a page."""
 
-    def __init__(self, project: Project, evaluator) -> None:
+    def __init__(self, project: Project, evaluator=None) -> None:
         self.project = project
         self.evaluator = evaluator
         self.lexer = RawFencedCodeBlockLexer(info_pattern=_INFO)
@@ -106,6 +93,7 @@ class PageParser:
         # A fence quoted inside a longer one (````markdown ... ```bpftrace ...) is text, not a block.
         blocks = [b for b in lexed if not any(o.start < b.start and b.end <= o.end for o in lexed)]
         page = Path(document.path).resolve().relative_to(self.project.root)
+        lab, lab_problem = page_lab(document.text)
         prev_end = 0
         for i, block in enumerate(blocks):
             language = block.lexemes["language"]
@@ -118,6 +106,9 @@ class PageParser:
             if isinstance(ex, Illustration):
                 self.illustrations.append(ex)
                 continue
+            ex.lab = lab
+            if lab_problem:
+                ex.problems.insert(0, lab_problem)
             end = block.end
             nxt = blocks[i + 1] if i + 1 < len(blocks) else None
             adjacent = nxt is not None and not document.text[block.end : nxt.start].strip()
@@ -128,7 +119,7 @@ class PageParser:
                 ex.problems.append("no shown output: put a ```text block including the .out file right after it")
             yield Region(block.start, end, parsed=ex, evaluator=self.evaluator)
 
-    def _example(self, page: Path, line: int, block: Region, gap_before: str) -> DocExample | Illustration:
+    def _example(self, page: Path, line: int, block: Region, gap_before: str) -> Example | Illustration:
         language = block.lexemes["language"]
         raw = str(block.lexemes["source"])
         problems: list[str] = []
@@ -151,9 +142,9 @@ class PageParser:
         except Exception as e:  # pymdownx raises SnippetMissingError for a missing include
             source = raw
             problems.append(f"include failed: {e}")
-        return DocExample(page, line, RUNNABLE[language], source, _includes(raw), spec, problems=problems)
+        return Example(page, line, RUNNABLE[language], source, _includes(raw), spec, problems=problems)
 
-    def _shown(self, ex: DocExample, block: Region) -> None:
+    def _shown(self, ex: Example, block: Region) -> None:
         raw = str(block.lexemes["source"])
         names = _includes(raw)
         if len(names) != 1 or raw.strip().count("\n"):
@@ -163,3 +154,13 @@ class PageParser:
         path = self.project.snippet_path(ex.shown_name)
         if path.exists():
             ex.shown = path.read_text()
+
+
+def collect(project: Project) -> list[Example]:
+    """Every runnable example of every page, in page order (for capture and tools outside pytest)."""
+    parser = PageParser(project)
+    found = []
+    for page in sorted(project.docs.rglob("*.md")):
+        doc = Document.parse(str(page), parser)
+        found += [e.parsed for e in doc.examples() if isinstance(e.parsed, Example)]
+    return found

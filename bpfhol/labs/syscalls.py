@@ -1,4 +1,4 @@
-"""A scenario of the syscalls lab: what the workloads do for a seed, and the answer key that follows.
+"""The syscalls lab: its workloads, what they do for a seed, and the answer key that follows.
 
 Seed 0 is the classic scenario (the one the lab pages show). Any other seed in 1..SEED_MAX changes
 mapit's page sizes and shared/private ratio and the opener's file names, deterministically: the
@@ -16,8 +16,8 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from bpfhol.errors import UsageError
-from workloads import closeall, mapit, oldopen, opener, tempfiles
+from bpfhol.labs import LabSpec
+from workloads import closeall, common, mapit, oldopen, opener, tempfiles
 
 SEED_MAX = 999
 PATTERN_LEN = 20  # seeded shared/private patterns: k of every 20 calls shared (k*5 %)
@@ -47,11 +47,6 @@ class Scenario:
         return 100.0 * self.pattern.count("S") / len(self.pattern)
 
 
-def check_seed(seed: int) -> None:
-    if not 0 <= seed <= SEED_MAX:
-        raise UsageError(f"--seed must be between 0 and {SEED_MAX} (got {seed})")
-
-
 def spread(shared: int, total: int) -> str:
     """`shared` S among `total` calls, as evenly as they go: any run of calls is within one of the ratio."""
     g = math.gcd(shared, total)
@@ -60,7 +55,7 @@ def spread(shared: int, total: int) -> str:
 
 
 def scenario(seed: int) -> Scenario:
-    check_seed(seed)
+    LAB.check_seed(seed)
     if seed == 0:
         return Scenario(0, mapit.CLASSIC_PAGES, mapit.CLASSIC_PATTERN, opener.CLASSIC_FILES)
     r = random.Random(f"bpfhol-syscalls-{seed}").random
@@ -87,8 +82,9 @@ def _pct(v: float) -> float | int:
     return int(v) if v == int(v) else round(v, 2)
 
 
-def answer_key(sc: Scenario) -> dict[str, Any]:
-    """What the exercises find on this machine for this scenario (sizes follow the page size)."""
+def answer_key(seed: int) -> dict[str, Any]:
+    """What the exercises find on this machine for this seed (sizes follow the page size)."""
+    sc = scenario(seed)
     page = mmap.PAGESIZE
     arch = platform.machine()
     anon = mmap.MAP_ANONYMOUS
@@ -96,6 +92,7 @@ def answer_key(sc: Scenario) -> dict[str, Any]:
         "seed": sc.seed,
         "scenario": sc.name,
         "page_size": page,
+        "page_kib": page // 1024,
         "arch": arch,
         "mmap": {
             "comm": mapit.COMM,
@@ -179,3 +176,29 @@ def describe(key: dict[str, Any]) -> str:
     for label, text in rows:
         lines += ["", label] if text is None else [f"  {label + ':':<19} {text}"]
     return "\n".join(lines)
+
+
+def workloads(seed: int) -> list[common.Workload]:
+    """The five workloads, set up for a seed (in the order of the supervisor's table)."""
+    sc = scenario(seed)
+    return [
+        mapit.Mapit(sc.pages, sc.pattern),
+        opener.Opener(sc.opener_files),
+        oldopen.Oldopen(),
+        tempfiles.Tempfiles(),
+        closeall.Closeall(),
+    ]
+
+
+LAB = LabSpec(
+    name="syscalls",
+    title="Working with system calls",
+    summary="mmap, open/openat and close traced with tracepoint:syscalls and raw_syscalls",
+    page="syscalls/index.md",
+    comms=(mapit.COMM, opener.COMM, oldopen.COMM, tempfiles.COMM, closeall.COMM),
+    seed_max=SEED_MAX,
+    workloads=workloads,
+    answer_key=answer_key,
+    describe=describe,
+    scenario_name=lambda seed: "classic" if seed == 0 else "seeded",
+)

@@ -1,0 +1,68 @@
+"""Where things are and what the environment asks for: the one place `BPFHOL_*` and `CI` are read.
+
+    BPFHOL_BPFTRACE   command for bpftrace (default: bpftrace); may carry arguments (shlex syntax),
+                      e.g. "chroot /srv/trixie bpftrace"
+    BPFHOL_PYTHON     a Python that can `import bcc` (default: /usr/bin/python3, Debian's python3-bpfcc)
+    BPFHOL_SEED       the scenario the docs examples run against (default 0, the shown outputs' seed)
+    BPFHOL_DOCS_JOBS  examples run at once (default 3)
+    BPFHOL_STATE_DIR  where a running lab keeps its lock and state (see bpfhol.labs.supervisor)
+    CI                set to anything but "", "0", "false" or "no": skips for lack of privileges fail
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent  # the checkout (or the installed tree)
+SNIPPETS = ROOT / "snippets"
+DOCS = ROOT / "docs"
+
+DEFAULT_BPFTRACE = "bpftrace"
+DEFAULT_PYTHON = "/usr/bin/python3"
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not a whole number") from None
+
+
+def bpftrace_command() -> list[str]:
+    return shlex.split(os.environ.get("BPFHOL_BPFTRACE") or DEFAULT_BPFTRACE)
+
+
+def python_command() -> list[str]:
+    return shlex.split(os.environ.get("BPFHOL_PYTHON") or DEFAULT_PYTHON)
+
+
+def tool_env() -> dict[str, str]:
+    """The environment a course program runs in: the configured tools spelled out, output unbuffered."""
+    env = dict(os.environ)
+    env["BPFHOL_BPFTRACE"] = os.environ.get("BPFHOL_BPFTRACE") or DEFAULT_BPFTRACE
+    env["BPFHOL_PYTHON"] = os.environ.get("BPFHOL_PYTHON") or DEFAULT_PYTHON
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def seed() -> int:
+    return _int("BPFHOL_SEED", 0)
+
+
+def docs_jobs() -> int:
+    return max(1, _int("BPFHOL_DOCS_JOBS", 3))
+
+
+def ci() -> bool:
+    """CI=true/1/yes/anything: on. CI=false, 0, no or empty: off (a bare truthiness test would say on)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def state_dir_override() -> str | None:
+    value = os.environ.get("BPFHOL_STATE_DIR")
+    return os.path.abspath(value) if value else None

@@ -1,0 +1,53 @@
+"""The labs the course offers, as data: what `bpfhol list` shows, what `bpfhol <lab>` starts, and what a
+page's `lab:` names.
+
+A lab is its workloads for a seed, the answer key that seed implies, and its pages. The generic
+supervisor (bpfhol.labs.supervisor) runs any of them; bpfhol.labs.process starts one from a program
+(the docs suite, tests, `bpfhol check`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from bpfhol.errors import UsageError
+from workloads.common import Workload
+
+
+@dataclass(frozen=True)
+class LabSpec:
+    name: str
+    title: str
+    summary: str
+    page: str  # the lab's first page, relative to docs/
+    comms: tuple[str, ...]  # the workloads' process names, in the order they start
+    seed_max: int
+    workloads: Callable[[int], list[Workload]]  # for a seed
+    answer_key: Callable[[int], dict[str, Any]]  # for a seed, computed here: never parsed from output
+    describe: Callable[[dict[str, Any]], str]  # an answer key, for people
+    scenario_name: Callable[[int], str]
+
+    def check_seed(self, seed: int) -> None:
+        if not 0 <= seed <= self.seed_max:
+            raise UsageError(f"--seed must be between 0 and {self.seed_max} (got {seed})")
+
+
+def _registry() -> dict[str, LabSpec]:
+    from bpfhol.labs import syscalls
+
+    return {lab.name: lab for lab in (syscalls.LAB,)}
+
+
+LABS: dict[str, LabSpec] = _registry()
+
+
+def known() -> str:
+    return ", ".join(sorted(LABS))
+
+
+def get(name: str) -> LabSpec:
+    try:
+        return LABS[name]
+    except KeyError:
+        raise UsageError(f"unknown lab '{name}' (labs: {known()})") from None
