@@ -56,6 +56,7 @@ class LabProcess:
             self._await_ready()
         except BaseException:
             self.kill()
+            self.cleanup()  # a lab that never started leaves no state directory either
             raise
 
     def _read(self) -> None:
