@@ -3,8 +3,9 @@
 - Attach: with `__BPFTRACE_NOTIFY_PROBES_ATTACHED` in its environment, bpftrace prints the line
   `__BPFTRACE_NOTIFY_PROBES_ATTACHED` once every probe is attached (its own runtime tests wait for
   it; src/bpftrace.cpp, BPFtrace::run). 0.17 prints it on stderr, 0.23 and later on stdout; the
-  runner watches both streams and removes the line from what it keeps. The human banner moved (0.17-0.23 "Attaching N probes..." on stdout *before* attaching;
-  0.24+ "Attached N probes" on stderr *after*), so it is only a fallback.
+  runner watches both streams and removes the line from what it keeps. The human banner moved
+  (0.17-0.23: "Attaching N probes..." on stdout *before* attaching; 0.24+: "Attached N probes" on
+  stderr *after*), so it is only a fallback.
 - Ctrl-C: bpftrace 0.17 can lose a SIGINT (see `interrupt`).
 - Maps: `-f json` prints one JSON object a line; `json_maps` gathers the maps of such output.
 """

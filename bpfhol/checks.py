@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from bpfhol import config
+
 OK, INFO, WARN, FAIL = "ok", "info", "warn", "fail"
 
 CAP_SYS_ADMIN, CAP_PERFMON, CAP_BPF = 21, 38, 39
@@ -208,7 +210,7 @@ def check_privileges(env: Env) -> Result:
 def check_bpftrace(env: Env) -> Result:
     name = "bpftrace"
     try:
-        cmd = env.command("BPFHOL_BPFTRACE", "bpftrace")
+        cmd = env.command("BPFHOL_BPFTRACE", config.DEFAULT_BPFTRACE)
     except _BadCommand as e:
         return Result(name, FAIL, str(e), BPFTRACE_INSTALL, "bpftrace missing")
     shown = shlex.join(cmd)
@@ -292,7 +294,7 @@ def headers_state(env: Env) -> Result:
 def check_bcc(env: Env) -> Result:
     name = "bcc"
     try:
-        py = env.command("BPFHOL_PYTHON", "/usr/bin/python3")
+        py = env.command("BPFHOL_PYTHON", config.DEFAULT_PYTHON)
     except _BadCommand as e:
         return Result(name, FAIL, str(e), BCC_INSTALL, "bcc missing")
     shown = shlex.join(py)
