@@ -67,16 +67,21 @@ def interrupt(proc: subprocess.Popen, printed: Callable[[], int], deadline: floa
 
 
 def json_maps(stdout: str) -> dict[str, dict[str, Any]]:
-    """The maps in `bpftrace -f json` output: {"@name": {key: value}} (a key-less map: {"": value})."""
+    """The maps in `bpftrace -f json` output: {"@name": {key: value}} (a key-less map: {"": value}).
+
+    Printed values (printf) and bpftrace's own records (attached_probes, time) are left out.
+    """
     maps: dict[str, dict[str, Any]] = {}
     for line in stdout.splitlines():
         if not line.startswith("{"):
             continue
         obj = json.loads(line)
-        if obj.get("type") != "map":
+        data = obj.get("data")
+        # 0.17 types maps as "map", avg/min/max ones as "stats", histograms as "hist"/"lhist".
+        if not isinstance(data, dict) or not all(str(k).startswith("@") for k in data):
             continue
-        for name, data in obj["data"].items():
-            maps[name] = data if isinstance(data, dict) else {"": data}
+        for name, value in data.items():
+            maps[name] = value if isinstance(value, dict) else {"": value}
     return maps
 
 

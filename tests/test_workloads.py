@@ -18,6 +18,7 @@ import pytest
 
 from bpfhol.bpftrace import trace
 from bpfhol.config import ROOT
+from bpfhol.labs import LABS
 from bpfhol.labs.process import LabProcess
 from bpfhol.labs.syscalls import LAB, answer_key
 from bpfhol.procfs import proc_stat, proc_uid
@@ -225,12 +226,13 @@ tracepoint:syscalls:sys_exit_close /args->ret == {c['ebadf']}/ {{ @who[pid] = co
 def _assert_clean(lab: LabProcess) -> None:
     assert lab.wait_workloads_gone() == []
     assert not os.path.lexists(lab.privdir), f"{lab.privdir} left behind"
-    assert not (lab.state_dir / "syscalls.json").exists()
+    assert not (lab.state_dir / f"{lab.spec.name}.json").exists()
 
 
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
-def test_stop_by_signal_leaves_nothing(start_lab, how: str) -> None:
-    lab = start_lab()
+@pytest.mark.parametrize("name", list(LABS))
+def test_stop_by_signal_leaves_nothing(tmp_path: Path, name: str, how: str) -> None:
+    lab = LabProcess(name, 0, state_dir=tmp_path / "state")
     if how == "ctrl-c":
         lab.ctrl_c()
     else:
@@ -285,6 +287,9 @@ def test_status_stop_and_second_start(start_lab, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("args", [
+    ["io", "--seed", "1000"],
+    ["mystery", "--duration", "-1"],
+    ["mystery", "--answers", "--seed", "-3"],
     ["syscalls", "--seed", "1000"],
     ["syscalls", "--seed", "-1"],
     ["syscalls", "--answers", "--seed", "1000"],
@@ -334,12 +339,15 @@ def test_nobody_without_sudo(start_lab) -> None:
 # --- each workload on its own ---------------------------------------------------------------------------
 
 
+ALL_COMMS = [comm for lab in LABS.values() for comm in lab.comms]
+
+
 def test_workloads_run_standalone(tmp_path: Path) -> None:
     procs = {
         comm: subprocess.Popen([sys.executable, "-m", f"workloads.{comm}", "--dir", str(tmp_path),
                                 "--duration", "0.5"], cwd=ROOT, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        for comm in COMMS
+        for comm in ALL_COMMS
     }
     for comm, p in procs.items():
         out, err = p.communicate(timeout=30)
@@ -363,3 +371,64 @@ def test_standalone_comm_is_set(tmp_path: Path) -> None:
         p.communicate(timeout=10)
     assert p.returncode == 0
     assert os.listdir(tmp_path) == []
+
+
+# --- the io and mystery labs ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["io", "mystery"])
+def test_seeded_keys_are_deterministic_and_keep_their_names(name: str) -> None:
+    lab = LABS[name]
+    keys = {seed: lab.answer_key(seed) for seed in range(0, 40)}
+    assert lab.answer_key(7) == keys[7]
+    scenarios = {json.dumps({k: v for k, v in key.items() if k not in ("seed", "scenario")}) for key in keys.values()}
+    assert len(scenarios) > 5, "seeds make different scenarios"
+    for key in keys.values():
+        assert set(_comms(key)) <= set(lab.comms)
+    p = bpfhol(name, "--answers", "--seed", "7")
+    assert p.returncode == 0 and p.stderr == "" and p.stdout.startswith(f"Answer key: {name} lab, seed 7")
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_io_lab_waits_works_and_says(tmp_path: Path, seed: int, needs_bpf: None) -> None:
+    lab = LabProcess("io", seed, state_dir=tmp_path / "state")
+    try:
+        lat, pay = lab.key["latency"], lab.key["payloads"]
+        maps = trace(f"""
+tracepoint:syscalls:sys_enter_read /pid == {lab.pids['pipewait']}/ {{ @t[tid] = (int64)nsecs; }}
+tracepoint:syscalls:sys_exit_read /@t[tid]/ {{ @ms = avg((uint64)((int64)nsecs - @t[tid]) / 1000000); @t[tid] = 0; }}
+tracepoint:syscalls:sys_enter_getrandom /pid == {lab.pids['digest']}/ {{ @bytes[args->len] = count(); }}
+tracepoint:syscalls:sys_enter_write /pid == {lab.pids['chatty']}/ {{ @fds[args->fd] = count(); }}
+END {{ clear(@t); }}
+""", 1.5)
+        assert abs(maps["@ms"][""] - lat["slow"]["wait_ms"]) <= 2, maps["@ms"]
+        assert list(maps["@bytes"]) == [str(lat["busy"]["bytes"])]
+        assert list(maps["@fds"]) == ["2"]
+        log = Path(lab.privdir) / "chatty" / "chatty.log"
+        assert pay["token_line"] in log.read_text() and pay["heartbeat"] in log.read_text()
+    finally:
+        rc, err = lab.stop()
+    assert rc == 0, err
+    _assert_clean(lab)
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_mystery_fails_and_waits_as_its_key_says(tmp_path: Path, seed: int, needs_bpf: None) -> None:
+    lab = LabProcess("mystery", seed, state_dir=tmp_path / "state")
+    try:
+        m = lab.key["mystery"]
+        maps = trace(f"""
+tracepoint:syscalls:sys_enter_openat /pid == {lab.pids['reportd']}/ {{ @path[str(args->filename)] = count(); }}
+tracepoint:syscalls:sys_exit_openat /pid == {lab.pids['reportd']}/ {{ @ret[args->ret] = count(); }}
+tracepoint:syscalls:sys_enter_read /pid == {lab.pids['reportd']}/ {{ @t[tid] = (int64)nsecs; }}
+tracepoint:syscalls:sys_exit_read /@t[tid]/ {{ @ms = avg((uint64)((int64)nsecs - @t[tid]) / 1000000); @t[tid] = 0; }}
+END {{ clear(@t); }}
+""", 1.5)
+        assert list(maps["@path"]) == [m["path"]]
+        assert list(maps["@ret"]) == [str(m["ret"])]
+        assert abs(maps["@ms"][""] - m["backoff_ms"]) <= 2, maps["@ms"]
+        assert not (Path(lab.privdir) / "reportd" / m["path"]).exists()
+    finally:
+        rc, err = lab.stop()
+    assert rc == 0, err
+    _assert_clean(lab)

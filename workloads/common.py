@@ -212,3 +212,36 @@ def main(
         print("ready", flush=True)
 
     return run(workload, os.path.abspath(args.dir), duration=args.duration, announce=announce)
+
+
+_CLOCK_MONOTONIC = 1
+_TFD_CLOEXEC = 0o2000000
+
+
+class _Timespec(ctypes.Structure):
+    _fields_ = (("tv_sec", ctypes.c_long), ("tv_nsec", ctypes.c_long))
+
+
+class _Itimerspec(ctypes.Structure):
+    _fields_ = (("it_interval", _Timespec), ("it_value", _Timespec))
+
+
+class OneShotTimer:
+    """A timerfd: `wait(ms)` blocks in read(2) for `ms` milliseconds, off CPU (the kernel wakes it)."""
+
+    def __init__(self) -> None:
+        LIBC.timerfd_create.restype = ctypes.c_int
+        fd = LIBC.timerfd_create(_CLOCK_MONOTONIC, _TFD_CLOEXEC)
+        if fd < 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"timerfd_create: {os.strerror(err)}")
+        self.fd = fd
+        LIBC.timerfd_settime.argtypes = (ctypes.c_int, ctypes.c_int, ctypes.POINTER(_Itimerspec), ctypes.c_void_p)
+
+    def wait(self, ms: int) -> None:
+        spec = _Itimerspec(_Timespec(0, 0), _Timespec(ms // 1000, (ms % 1000) * 1_000_000))
+        _check(LIBC.timerfd_settime(self.fd, 0, ctypes.byref(spec), None), "timerfd_settime")
+        os.read(self.fd, 8)  # the expirations count; the wait is the point
+
+    def close(self) -> None:
+        os.close(self.fd)

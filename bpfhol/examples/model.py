@@ -8,6 +8,7 @@ tests (RUN / EXPECT / EXPECT_NONE / TIMEOUT / REQUIRES):
     expect: ^@\\[{mmap.comm}\\]: \\d+$
     expect-none: ^ERROR
     requires: bpftrace >= 0.19
+    args: {pid.chatty}
     -->
 
 `expect` and `expect-none` are Python regexes searched with re.MULTILINE over the whole output.
@@ -16,6 +17,8 @@ Placeholders are filled in from the running lab's answer key:
   {a.b±N}     any whole number within N of it
   {a.list.*}  each item in turn: the innermost group `( ... )` around it is repeated once per item,
               so a row per item, in order, is one expectation whatever the seed makes the list's length.
+`args` are the program's command-line arguments ($1 in bpftrace, sys.argv in Python), filled in
+as plain text from the same key, which also holds the running workloads' pids: {pid.chatty}.
 
 This layer imports nothing else of the engine: collect, run and judge build on it.
 """
@@ -27,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-KEYS = ("run", "timeout", "expect", "expect-none", "exit", "exclusive", "illustration", "requires")
+KEYS = ("run", "timeout", "expect", "expect-none", "exit", "exclusive", "illustration", "requires", "args")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.]*?)(?:\.(\*)|±(\d+))?\}")
 _REQUIREMENT = re.compile(
     r"^(?:(?P<arch>arch)\s+(?P<arches>[\w|]+)"
@@ -76,6 +79,7 @@ class Spec:
     exclusive: bool = False
     illustration: str | None = None
     requires: list[Requirement] = field(default_factory=list)
+    args: str | None = None
 
     @property
     def hard_timeout(self) -> float:
@@ -108,6 +112,8 @@ def parse_spec(body: str) -> Spec:
                 spec.illustration = value
             elif key == "requires":
                 spec.requires.append(parse_requirement(value))
+            elif key == "args":
+                spec.args = value
             else:
                 _compile_template(value)  # a typo'd regex fails here, not at run time
                 (spec.expect if key == "expect" else spec.expect_none).append(value)
@@ -231,6 +237,13 @@ def fill(pattern: str, key: dict[str, Any] | None) -> str:
         return "(?:" + "|".join(str(v) for v in range(centre - spread, centre + spread + 1)) + ")"
 
     return _PLACEHOLDER.sub(sub, pattern)
+
+
+def fill_text(template: str, key: dict[str, Any] | None) -> str:
+    """Replace placeholders with the plain values (for arguments, not regexes)."""
+    if key is None and _PLACEHOLDER.search(template):
+        raise SpecError(f"'{template}' needs a lab's answer key, and the page runs with no lab")
+    return _PLACEHOLDER.sub(lambda m: str(lookup(key or {}, m.group(1))), template)
 
 
 def _compile_template(pattern: str) -> None:

@@ -144,11 +144,12 @@ def run_program(
     timeout: float = 30.0,
     cwd: Path | None = None,
     on_start: Callable[[int, str], None] | None = None,
+    argv: list[str] | None = None,
 ) -> RunResult:
     """Run `source` as a program of `kind`; stop it with SIGINT after `run` seconds of tracing.
 
     `on_start` gets the pid of the program (also its process group and session id) and the
-    temporary directory its program file is in.
+    temporary directory its program file is in.  `argv` are the program's arguments ($1... in bpftrace).
     """
     suffix = {"bpftrace": ".bt", "python": ".py", "sh": ".sh"}[kind]
     env = config.tool_env()
@@ -157,7 +158,7 @@ def run_program(
     with tempfile.TemporaryDirectory(prefix="bpfhol-run-") as tmp:
         path = Path(tmp) / f"example{suffix}"
         path.write_text(_SH_PRELUDE + source if kind == "sh" else source)
-        cmd = command_for(kind, path)
+        cmd = command_for(kind, path) + list(argv or [])
         start = time.monotonic()
         try:
             proc = subprocess.Popen(

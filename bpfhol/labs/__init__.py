@@ -34,9 +34,9 @@ class LabSpec:
 
 
 def _registry() -> dict[str, LabSpec]:
-    from bpfhol.labs import syscalls
+    from bpfhol.labs import io, mystery, syscalls
 
-    return {lab.name: lab for lab in (syscalls.LAB,)}
+    return {lab.name: lab for lab in (syscalls.LAB, io.LAB, mystery.LAB)}
 
 
 LABS: dict[str, LabSpec] = _registry()

@@ -24,7 +24,7 @@ from bpfhol.examples import capture
 from bpfhol.examples.collect import PageParser, Project
 from bpfhol.examples.judge import CAPTURE_SEED, failure, judge
 from bpfhol.examples.leftovers import Baseline, Tracker
-from bpfhol.examples.model import Example
+from bpfhol.examples.model import Example, SpecError
 from bpfhol.examples.session import DocsRun, LabUnavailable
 from bpfhol.examples.toolchain import first_unmet
 from tests.bpf import bpf_unavailable, require_bpf
@@ -56,7 +56,7 @@ class _Docs:
         run: DocsRun = example.namespace["docs_run"]()
         try:
             outcome = run.outcome(ex)
-        except LabUnavailable as e:
+        except (LabUnavailable, SpecError) as e:  # no lab, or arguments naming what it lacks
             self.outcomes[ex.id] = "failed"
             return f"{ex.id}: {e}"
         if self.update_shown and ex.shown_name and not judge(ex, outcome.result, outcome.key, shown=False):
