@@ -1,11 +1,13 @@
-"""What the syscalls lab's workloads cost, and how many events each makes.
+"""What the labs' workloads cost, and how many events each makes.
 
-    sudo .venv/bin/python -m benchmarks.workloads [--seed N] [--seconds S] [--trace-seconds T]
+    sudo .venv/bin/python -m benchmarks.workloads [--lab NAME ...] [--seed N] [--seconds S] [--trace-seconds T]
 
-Starts `bpfhol syscalls` (its own state directory, so it can run beside another instance),
+Starts every lab (or those named) at once, each with its own state directory (so they can run
+beside a learner's),
 measures each workload's CPU from /proc/<pid>/stat (utime + stime) over S seconds untraced,
 its memory (RSS and PSS), then counts its system calls with bpftrace for T seconds (and the CPU
-it uses while traced). Exits 1 if the workloads together use more than 5 % of one core.
+it uses while traced). Exits 1 if the workloads together use more than 5 % of one core: the
+budget holds with every lab running at once.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ import sys
 import time
 
 from bpfhol.bpftrace import trace
+from bpfhol.labs import LABS
 from bpfhol.labs.process import LabProcess
 from bpfhol.procfs import proc_stat
 
 CPU_LIMIT = 5.0  # % of one core, all workloads together
 _TICK = os.sysconf("SC_CLK_TCK")
-_PROBES = ("mmap", "munmap", "openat", "open", "close", "unlink", "write")
+_PROBES = ("mmap", "munmap", "openat", "open", "close", "unlink", "write", "read", "getrandom", "timerfd_settime")
 
 
 def _cpu_ticks(pids: dict[str, int]) -> dict[str, int]:
@@ -77,6 +80,7 @@ tracepoint:syscalls:sys_exit_close /({pred}) && args->ret == -9/ {{ @ebadf[pid] 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="benchmarks.workloads", description=__doc__.splitlines()[0])
+    ap.add_argument("--lab", action="append", choices=list(LABS), help="a lab to start (default: all of them)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--seconds", type=float, default=10.0, help="untraced CPU measurement (default 10)")
     ap.add_argument("--trace-seconds", type=float, default=5.0, help="traced event count (default 5)")
@@ -84,9 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     if os.geteuid() != 0:
         print("benchmarks.workloads: counting events loads BPF programs: run it as root", file=sys.stderr)
         return 2
-    lab = LabProcess("syscalls", args.seed)
-    pids = lab.pids
+    labs: list[LabProcess] = []
     try:
+        for name in args.lab or LABS:
+            labs.append(LabProcess(name, args.seed))
+        pids = {comm: pid for lab in labs for comm, pid in lab.pids.items()}
         time.sleep(1.0)  # past start-up
         cpu = _cpu_percent(pids, args.seconds)
         mem = {n: _memory_kib(p) for n, p in pids.items()}
@@ -96,12 +102,15 @@ def main(argv: list[str] | None = None) -> int:
         traced_wall = time.monotonic() - t_start
         t1 = _cpu_ticks(pids)
         cpu_traced = {n: 100.0 * (t1[n] - t0[n]) / _TICK / traced_wall for n in pids}
-        sup = proc_stat(lab.pid)
+        sups = [proc_stat(lab.pid) for lab in labs]
     finally:
-        lab.stop()
+        for lab in labs:
+            lab.stop()
 
     total = sum(cpu.values())
-    print(f"bpfhol syscalls workloads, seed {args.seed}: kernel {platform.release()}, {os.cpu_count()} CPUs, "
+    names = ", ".join(lab.spec.name for lab in labs)
+    print(f"bpfhol workloads of the {names} lab(s) together, seed {args.seed}: kernel {platform.release()}, "
+          f"{os.cpu_count()} CPUs, "
           f"CPU over {args.seconds:g} s untraced; events counted with bpftrace over {args.trace_seconds:g} s")
     print(f"{'COMM':<10} {'CPU %':>6} {'traced':>7} {'RSS MiB':>8} {'PSS MiB':>8}  SYSCALLS A SECOND (traced)")
     for name in pids:
@@ -110,9 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<10} {cpu[name]:>6.2f} {cpu_traced[name]:>7.2f} {rss / 1024:>8.1f} {pss / 1024:>8.1f}  {ev}")
     print(f"{'total':<10} {total:>6.2f} {sum(cpu_traced.values()):>7.2f} "
           f"{sum(m[0] for m in mem.values()) / 1024:>8.1f} {sum(m[1] for m in mem.values()) / 1024:>8.1f}")
-    if sup is not None:
-        print(f"(the supervisor, pid {lab.pid}, waits in waitpid(): {sup.utime + sup.stime} CPU ticks "
-              "in all, start-up included)")
+    ticks = sum(sup.utime + sup.stime for sup in sups if sup is not None)
+    print(f"(the supervisors wait in waitpid(): {ticks} CPU ticks in all, start-up included)")
     verdict = "within" if total <= CPU_LIMIT else "OVER"
     print(f"workloads together: {total:.2f} % of one core untraced, {verdict} the {CPU_LIMIT:g} % budget")
     return 0 if total <= CPU_LIMIT else 1
