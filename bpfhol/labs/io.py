@@ -7,11 +7,10 @@ A seed changes the wait, the size, the token and the mode; the process names nev
 
 from __future__ import annotations
 
-import platform
 from typing import Any
 
 from bpfhol.labs import LabSpec
-from bpfhol.labs.seeded import chooser, hist_bucket, log2_bucket, syscall_nr
+from bpfhol.labs.seeded import chooser, hist_bucket, key_header, log2_bucket, scenario_name, syscall_nr
 from workloads import chatty, common, digest, pipewait
 
 SEED_MAX = 999
@@ -44,9 +43,7 @@ def answer_key(seed: int) -> dict[str, Any]:
     # Each tick: one read of wait_ms, then the pacing sleep (clock_nanosleep) for the rest of the tick.
     top = "read" if sc["wait_ms"] > tick_ms - sc["wait_ms"] else "clock_nanosleep"
     return {
-        "seed": seed,
-        "scenario": "classic" if seed == 0 else "seeded",
-        "arch": platform.machine(),
+        **key_header(seed),
         "latency": {
             "calls_per_second": common.TICK_HZ,
             "slow": {"comm": pipewait.COMM, "syscall": "read", "nr": syscall_nr("read"), "wait_ms": sc["wait_ms"],
@@ -105,5 +102,5 @@ LAB = LabSpec(
     workloads=workloads,
     answer_key=answer_key,
     describe=describe,
-    scenario_name=lambda seed: "classic" if seed == 0 else "seeded",
+    scenario_name=scenario_name,
 )

@@ -6,11 +6,10 @@ for ever, silently. A seed changes the template's name and the wait.
 
 from __future__ import annotations
 
-import platform
 from typing import Any
 
 from bpfhol.labs import LabSpec
-from bpfhol.labs.seeded import chooser, hist_bucket, syscall_nr
+from bpfhol.labs.seeded import chooser, hist_bucket, key_header, scenario_name, syscall_nr
 from workloads import common, reportd
 
 SEED_MAX = 999
@@ -34,9 +33,7 @@ def workloads(seed: int) -> list[common.Workload]:
 def answer_key(seed: int) -> dict[str, Any]:
     sc = scenario(seed)
     return {
-        "seed": seed,
-        "scenario": "classic" if seed == 0 else "seeded",
-        "arch": platform.machine(),
+        **key_header(seed),
         "mystery": {
             "comm": reportd.COMM,
             "attempts_per_second": common.TICK_HZ,
@@ -79,5 +76,5 @@ LAB = LabSpec(
     workloads=workloads,
     answer_key=answer_key,
     describe=describe,
-    scenario_name=lambda seed: "classic" if seed == 0 else "seeded",
+    scenario_name=scenario_name,
 )

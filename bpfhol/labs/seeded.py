@@ -6,9 +6,19 @@ from __future__ import annotations
 import platform
 import random
 from collections.abc import Sequence
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 T = TypeVar("T")
+
+
+def scenario_name(seed: int) -> str:
+    """Seed 0 is every lab's classic scenario, the one its pages show."""
+    return "classic" if seed == 0 else "seeded"
+
+
+def key_header(seed: int) -> dict[str, Any]:
+    """What every answer key starts with."""
+    return {"seed": seed, "scenario": scenario_name(seed), "arch": platform.machine()}
 
 
 def chooser(lab: str, seed: int) -> Callable[[Sequence[T]], T]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bpfhol.labs import LabSpec
+from bpfhol.labs.seeded import scenario_name
 from workloads import closeall, common, mapit, oldopen, opener, tempfiles
 
 SEED_MAX = 999
@@ -40,7 +41,7 @@ class Scenario:
 
     @property
     def name(self) -> str:
-        return "classic" if self.seed == 0 else "seeded"
+        return scenario_name(self.seed)
 
     @property
     def shared_percent(self) -> float:
@@ -200,5 +201,5 @@ LAB = LabSpec(
     workloads=workloads,
     answer_key=answer_key,
     describe=describe,
-    scenario_name=lambda seed: "classic" if seed == 0 else "seeded",
+    scenario_name=scenario_name,
 )
