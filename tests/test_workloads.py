@@ -432,3 +432,14 @@ END {{ clear(@t); }}
         rc, err = lab.stop()
     assert rc == 0, err
     _assert_clean(lab)
+
+
+def test_a_killed_lab_leaves_nothing_once_cleaned_up(tmp_path: Path) -> None:
+    """A test that fails right after its lab's supervisor died must not leave the private directory behind."""
+    lab = LabProcess("syscalls", 0, state_dir=tmp_path / "state")
+    lab.proc.kill()  # SIGKILL: the supervisor cannot clean up
+    lab.wait()
+    assert lab.wait_workloads_gone(2.0) == []
+    assert os.path.isdir(lab.privdir), "left for whoever cleans up next"
+    lab.cleanup()  # what every test's teardown does
+    _assert_clean(lab)
