@@ -1,0 +1,129 @@
+"""What the system really did while a learner's program traced: a reference program run alongside.
+
+An answer that depends on the whole machine (which process maps the most) is judged against
+what happened in the same window, never against the assumption that the workload is the
+busiest. The reference also measures what the workload did (sizes, flags, descriptors), so a
+second copy of the workload running on the machine, or one that misbehaves, is judged as it
+was, not as the answer key says it should have been.
+
+Reference programs are bpftrace programs of the kind the course teaches, printing plain maps
+(`@name[k1, k2]: n`), which read the same on every bpftrace version the course supports.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from bpfhol.grading.parse import number, parse
+
+COMPANION_COMM = "mapcheck"  # see companion.py
+
+
+def _comm_filter(comms: list[str]) -> str:
+    return " || ".join(f'comm == "{c}"' for c in comms)
+
+
+def program(family: str, key: dict[str, Any]) -> str:
+    """The reference program for an exercise family (mmap, open, close)."""
+    if family == "mmap":
+        watch = _comm_filter([key["mmap"]["comm"], COMPANION_COMM])
+        return (
+            "tracepoint:syscalls:sys_enter_mmap { @calls[comm, pid] = count(); }\n"
+            f"tracepoint:syscalls:sys_enter_mmap /{watch}/ {{\n"
+            "  @len[comm, pid, args->len] = count();\n"
+            "  @type[comm, pid, args->flags & 0xf] = count();\n"
+            "}\n"
+        )
+    if family == "open":
+        o = key["open"]
+        watch = _comm_filter([o["opener"]["comm"], o["oldopen"]["comm"], o["tempfiles"]["comm"], key["close"]["comm"]])
+        text = (
+            f"tracepoint:syscalls:sys_enter_openat /{watch}/ "
+            "{ @openat[comm, pid, args->flags, str(args->filename)] = count(); }\n"
+        )
+        if o["oldopen"]["open_syscall"]:  # architectures without open(2) have no such tracepoint
+            text += (
+                f"tracepoint:syscalls:sys_enter_open /{watch}/ "
+                "{ @open[comm, pid, args->flags, str(args->filename)] = count(); }\n"
+            )
+        return text
+    if family == "close":
+        comm = key["close"]["comm"]
+        return (
+            "tracepoint:syscalls:sys_enter_close { @fd[tid] = args->fd; @seen[tid] = 1; }\n"
+            "tracepoint:syscalls:sys_exit_close /@seen[tid]/ {\n"
+            f"  if (args->ret == {key['close']['ebadf']}) {{ @ebadf[pid, comm, @fd[tid]] = count(); }}\n"
+            f'  if (args->ret >= 0 && comm == "{comm}") {{ @ok[pid, comm, @fd[tid]] = count(); }}\n'
+            "  delete(@fd[tid]); delete(@seen[tid]);\n"
+            "}\n"
+            "END { clear(@fd); clear(@seen); }\n"
+        )
+    raise ValueError(f"no reference program for {family!r}")
+
+
+@dataclass
+class Reference:
+    """The reference's maps: {"@calls": {("mapit", "1234"): 1000, ...}, ...}, and how long it traced."""
+
+    maps: dict[str, dict[tuple[str, ...], int]] = field(default_factory=dict)
+    seconds: float | None = None
+
+    @classmethod
+    def from_output(cls, text: str, seconds: float | None = None) -> Reference:
+        maps: dict[str, dict[tuple[str, ...], int]] = defaultdict(dict)
+        for rec in parse(text).maps():
+            v = number(rec.value or "")
+            if v is not None:
+                maps[rec.name][rec.keys] = int(v)
+        return cls(dict(maps), seconds)
+
+    def get(self, name: str) -> dict[tuple[str, ...], int]:
+        return self.maps.get(name, {})
+
+    # --- mmap -------------------------------------------------------------------------------
+
+    def calls_by_comm(self) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for (comm, *_), n in self.get("@calls").items():
+            out[comm] += n
+        return dict(out)
+
+    def pids_of(self, comm: str, name: str = "@calls") -> set[str]:
+        return {k[1] for k in self.get(name) if k and k[0] == comm and len(k) > 1}
+
+    def sizes(self, comm: str) -> dict[int, int]:
+        out: dict[int, int] = defaultdict(int)
+        for (c, _pid, length), n in self.get("@len").items():
+            if c == comm:
+                out[int(length)] += n
+        return dict(out)
+
+    def types(self, comm: str) -> dict[int, int]:
+        out: dict[int, int] = defaultdict(int)
+        for (c, _pid, t), n in self.get("@type").items():
+            if c == comm:
+                out[int(t)] += n
+        return dict(out)
+
+    # --- open -------------------------------------------------------------------------------
+
+    def opens(self) -> list[tuple[str, str, str, int, str, int]]:
+        """(syscall, comm, pid, flags, filename, count) for every open the workload made."""
+        out = []
+        for syscall in ("open", "openat"):
+            for k, n in self.get("@" + syscall).items():
+                if len(k) >= 4:
+                    comm, pid, flags, name = k[0], k[1], k[2], ", ".join(k[3:])
+                    out.append((syscall, comm, pid, int(number(flags) or 0), name, n))
+        return out
+
+    # --- close ------------------------------------------------------------------------------
+
+    def ebadf(self) -> dict[tuple[str, str, int], int]:
+        """(pid, comm, fd) -> failed closes."""
+        return {(k[0], k[1], int(k[2])): n for k, n in self.get("@ebadf").items() if len(k) == 3}
+
+    def closed_ok(self) -> dict[tuple[str, str, int], int]:
+        return {(k[0], k[1], int(k[2])): n for k, n in self.get("@ok").items() if len(k) == 3}
