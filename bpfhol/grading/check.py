@@ -39,6 +39,7 @@ MAX_SECONDS = 60.0
 COMPILE_ALLOWANCE = 12.0  # seconds a program may take to compile and attach (BCC runs clang)
 STOP_WAIT = 5.0  # seconds the reference may take to print its maps after Ctrl-C
 _NOISE = re.compile(r"RLIMIT_MEMLOCK")  # bpftrace 0.17's harmless warning on cgroup-accounted kernels
+_BANNER = re.compile(r"^Attaching \d+ probes?\.\.\.$")
 EXIT = {RIGHT: 0, WRONG: 1}
 
 
@@ -104,6 +105,45 @@ def _clean_stderr(text: str, run_dir: str | None, path: Path) -> str:
     if run_dir:
         out = re.sub(re.escape(run_dir) + r"/example\.(bt|py)", str(path), out)
     return out
+
+
+ATTACHED = "bpfhol check: attached"
+# A BCC program may print nothing until Ctrl-C, but run_program starts the traced window at the
+# first line a program prints. So the learner's file runs under this wrapper, which prints a
+# line once BPF() has compiled and attached (that line is removed before judging). runpy runs
+# the file itself, so tracebacks name the learner's file and lines.
+_PY_WRAPPER = """\
+import runpy, sys
+try:
+    import bcc
+except ImportError:
+    bcc = None
+if bcc is not None and hasattr(bcc, "BPF"):
+    _init = bcc.BPF.__init__
+    def _attached(self, *args, **kwargs):
+        _init(self, *args, **kwargs)
+        print({attached!r}, flush=True)
+    bcc.BPF.__init__ = _attached
+sys.argv = [{path!r}]
+sys.path.insert(0, {dir!r})
+runpy.run_path({path!r}, run_name="__main__")
+"""
+
+
+def _runnable(kind: str, path: Path, source: str) -> str:
+    if kind != "python":
+        return source
+    p = path.resolve()
+    return _PY_WRAPPER.format(attached=ATTACHED, path=str(p), dir=str(p.parent))
+
+
+def _printed(stdout: str) -> str:
+    return "".join(ln for ln in stdout.splitlines(keepends=True) if ln.rstrip("\n") != ATTACHED)
+
+
+def _meaningful(stdout: str) -> bool:
+    """Did the program print anything but bpftrace's banner and blank lines?"""
+    return any(ln.strip() and not _BANNER.match(ln.strip()) for ln in stdout.splitlines())
 
 
 def _kernel_probe_message(kinds: set[str]) -> str:
@@ -230,10 +270,11 @@ def check(exercise: str, file: str, seconds: float = DEFAULT_SECONDS, seed: int 
             companion.start()
         ref = _Background(program(ex.family, key), timeout=seconds + COMPILE_ALLOWANCE + 30)
         ref.start()
-        result = run_program(kind, source, run=seconds, timeout=seconds + COMPILE_ALLOWANCE,
+        result = run_program(kind, _runnable(kind, path, source), run=seconds, timeout=seconds + COMPILE_ALLOWANCE,
                              cwd=path.resolve().parent, on_start=lambda pid, tmp: run_dir.append(tmp))
+        result.stdout = _printed(result.stdout)
         run.result = result
-        ok_run = result.interrupted or result.timed_out or (result.returncode == 0 and result.stdout.strip())
+        ok_run = result.interrupted or result.timed_out or (result.returncode == 0 and _meaningful(result.stdout))
         ref_result = ref.stop(gently=bool(ok_run))
         if ref_result is not None and ref_result.stdout.strip():
             run.reference = Reference.from_output(ref_result.stdout, ref_result.elapsed)
@@ -245,7 +286,7 @@ def check(exercise: str, file: str, seconds: float = DEFAULT_SECONDS, seed: int 
             raise CannotJudge(f"your program ended by itself after {result.elapsed:.1f} s without printing "
                               "anything: it must trace until Ctrl-C (or an exit() after a while) and print "
                               "what it found")
-        if not result.stdout.strip():
+        if not _meaningful(result.stdout):
             err = _clean_stderr(result.stderr, run_dir[0] if run_dir else None, path)
             raise CannotJudge(f"your program printed nothing in {seconds:g} s of tracing and Ctrl-C: print "
                               "your maps or results (bpftrace prints its maps at exit)"

@@ -29,6 +29,7 @@ from bpfhol.grading.reference import COMPANION_COMM, Reference
 from bpfhol.grading.verdict import Verdict
 
 PCT_TOLERANCE = 2.0  # percentage points, as the pages' examples allow
+_NO_FIGURE = "no shared or private figure"
 
 
 @dataclass
@@ -126,6 +127,7 @@ def judge_top_caller(ev: Evidence, v: Verdict) -> None:
     leader_pids = set().union(*(ev.pids_of(c) for c in leaders))
     named = [c for c in _labels(top) if c in leaders] or [p for p in _ids(top) if p in leader_pids]
     if named:
+        shown = named[0]
         seen = f" (the reference trace of the same window counted {by_comm[leader]} for {leader}, the most)" \
             if by_comm else ""
         v.add("answer", True, f"{shown} makes the most mmap(2) calls: your count is {count:g}{seen}")
@@ -238,7 +240,7 @@ def _judge_shares(comm: str, sh: facts.Shares, expected: float) -> tuple[bool, s
     elif sh.private_n is not None and sh.total_n:
         got_p.append(100 * sh.private_n / sh.total_n)
     if not got_s and not got_p:
-        return False, "no shared or private figure"
+        return False, _NO_FIGURE
     ok_s = all(abs(x - expected) <= PCT_TOLERANCE for x in got_s)
     ok_p = all(abs(x - exp_p) <= PCT_TOLERANCE for x in got_p)
     if ok_s and ok_p:
@@ -276,8 +278,8 @@ def judge_shared_ratio(ev: Evidence, v: Verdict) -> None:
     comp_expected = _expected_shared(ev, COMPANION_COMM)
     if comp and comp_expected is not None:
         csh = facts.shares(comp, COMPANION_COMM)
-        if not csh.empty():
-            cok, _ = _judge_shares(COMPANION_COMM, csh, comp_expected)
+        cok, cwhy = _judge_shares(COMPANION_COMM, csh, comp_expected)
+        if not csh.empty() and cwhy != _NO_FIGURE:
             if cok:
                 v.add("validate", True, f"{COMPANION_COMM} (run by the check) maps with MAP_SHARED_VALIDATE (0x03): "
                                         "your program counts it as shared")

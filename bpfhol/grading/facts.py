@@ -178,6 +178,8 @@ def shares(records: list[Record], comm: str) -> Shares:
             typed = [t for t in (_map_type(k) for k in others) if t]
             if kind is None and len(typed) == 1:
                 kind = typed[0]
+                if not pct:  # counts per type: a type never seen counted zero
+                    seen[_SHARED] = seen[_PRIVATE] = True
             put(kind, value, pct)
         elif r.source in ("table", "line"):
             if r.header and len(r.header) == len(r.cells):
@@ -238,7 +240,8 @@ def pid_fd_rows(records: list[Record], pids: set[str]) -> list[tuple[str | None,
                     cnt = r.count()
                     out.append((pid, int(number(fd) or 0), cnt if cnt is not None and cnt != number(fd) else 1.0))
                     continue
-            nums = [c.strip(",;:()[]") for c in r.cells if number(c.strip(",;:()[]")) is not None]
+            tokens = [t for c in r.cells for t in re.split(r"[=:,;()\[\]#]+", c) if t]
+            nums = [t for t in tokens if number(t) is not None]
             count = 1.0
             rest = [n for n in nums if n not in pids]
             if len(rest) >= 2:

@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 
 MAX_LINES = 20000  # judge a flood on its last lines: maps print last
 
+_PARTS = re.compile(r"[=:,;()\[\]{}<>]+")
 _SUFFIX = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 _NUM = re.compile(r"^-?(?:0x[0-9a-fA-F]+|\d+(?:\.\d+)?)([KMGT]i?B?)?$")
 _MAP_LINE = re.compile(r"^(@[\w.]*)(?:\[(.*)\])?:\s*(.*?)\s*$")
 _HIST_ROW = re.compile(r"^[\[(]\s*(-?[\w.]+|\.\.\.)\s*,\s*(-?[\w.]+|\.\.\.)\s*[\])]\s+(\d+)\s*\|")
 _BCC_LINEAR_ROW = re.compile(r"^\s*(-?\d+)\s*:\s*(\d+)\s*\|")
 _BCC_LOG2_ROW = re.compile(r"^\s*(\d+)\s*->\s*(\d+)\s*:\s*(\d+)\s*\|")
-_BCC_SECTION = re.compile(r"^\s*([\w.-]+)\s*=\s*(.*?)\s*$")
+_BCC_SECTION = re.compile(r"^\s*(\w[\w.-]*) = ([^=]*?)\s*$")  # print_*_hist's "comm = mapit"
 _BCC_HIST_HEADER = re.compile(r"^\s*(.*?)\s*:\s*count\s+distribution\s*$")
 _NOISE = (
     re.compile(r"^Attaching \d+ probes?\.\.\.$"),
@@ -79,7 +80,8 @@ class Record:
         return [*self.keys, *self.cells]
 
     def mentions(self, word: str) -> bool:
-        return any(_same_word(w, word) for w in self.words())
+        """Is `word` one of the record's labels? Also inside `comm=mapit` or `mapit:`."""
+        return any(_same_word(t, word) for w in self.words() for t in (w, *_PARTS.split(w)) if t)
 
     def count(self) -> float | None:
         """The record's count: a map's value, else a table's count column, else its last number."""
