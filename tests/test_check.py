@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -153,7 +155,12 @@ def test_not_root() -> None:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """One workload for the module, fresh random seed, in a state directory of its own."""
+    """One workload for the module, fresh random seed, in a state directory of its own.
+
+    The checks run with a tag in their environment, which every process they start inherits,
+    and with a temporary directory of their own: what is left of them is told apart from what
+    other suites running on the machine leave at the same moment.
+    """
     require_bpf("bpfhol check")
     state = tmp_path_factory.mktemp("state")
     state.chmod(0o700)
@@ -162,13 +169,30 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     seed = labs.fresh_seed()
     running = labs.start(seed)
     try:
-        yield {"env": dict(os.environ), "seed": seed, "lab": running, "state": state}
+        yield {"env": isolated(dict(os.environ)), "seed": seed, "lab": running, "state": state}
     finally:
         labs.stop(running)
         if old is None:
             del os.environ["BPFHOL_STATE_DIR"]
         else:
             os.environ["BPFHOL_STATE_DIR"] = old
+
+
+_TMPDIRS: list[str] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_tmpdirs() -> Iterator[None]:
+    yield
+    for d in _TMPDIRS:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def isolated(env: dict[str, str]) -> dict[str, str]:
+    tmp = tempfile.mkdtemp(prefix="bpfhol-check-test-", dir="/tmp")
+    _TMPDIRS.append(tmp)
+    os.chmod(tmp, 0o1777)  # like /tmp: a lab's workloads run as another user, who removes their directory
+    return dict(env, TMPDIR=tmp, BPFHOL_TEST_TAG=f"{os.getpid()}-{tmp}")
 
 
 def run_checks(lab: dict[str, Any], jobs: list[tuple[str, Path]]) -> list[tuple[str, Path, Any, float]]:
@@ -188,31 +212,39 @@ def verdict(p: subprocess.CompletedProcess[str]) -> dict[str, Any]:
         return {"verdict": "?", "stdout": p.stdout, "stderr": p.stderr, "status": p.returncode}
 
 
-def leftovers() -> list[str]:
-    """Processes a check runs (its program, the reference, mapcheck) still alive."""
+def leftovers(env: dict[str, str]) -> list[str]:
+    """What checks run with this environment left behind: processes (their program, the reference,
+    mapcheck, a lab's workloads) and files in their temporary directory."""
+    tag = f"BPFHOL_TEST_TAG={env['BPFHOL_TEST_TAG']}".encode()
     found = []
     for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
+        if not d.name.isdigit() or d.name == str(os.getpid()):
             continue
         try:
+            if tag not in (d / "environ").read_bytes().split(b"\0"):
+                continue
             argv = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             comm = (d / "comm").read_text().strip()
         except OSError:
             continue
-        if "bpfhol-run-" in argv or comm == "mapcheck":
-            found.append(f"{d.name} {comm}: {argv[:120]}")
+        found.append(f"{d.name} {comm}: {argv[:120]}")
+    found += [f"file {p}" for p in Path(env["TMPDIR"]).iterdir()]
     return found
 
 
-def run_dirs() -> set[str]:
-    return {p.name for p in Path("/tmp").glob("bpfhol-run-*")}
+def gone(env: dict[str, str], timeout: float = 5.0) -> list[str]:
+    """Leftovers, after giving processes being killed a moment to go."""
+    deadline = time.monotonic() + timeout
+    while (left := leftovers(env)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
 
 
 @bpf
 def test_course_solutions_pass(lab: dict[str, Any]) -> None:
     jobs = [(e, SNIPPETS / f"{b}.{ext}") for e, b in SOLUTIONS.items() for ext in ("bt", "py")]
     bad = []
-    for ex, path, p, took in run_checks(lab, jobs):
+    for ex, path, p, _took in run_checks(lab, jobs):
         v = verdict(p)
         if p.returncode != 0 or v.get("verdict") != "right":
             bad.append(f"{ex} {path.name}: {json.dumps(v)}")
@@ -240,7 +272,7 @@ def test_wrong_answers_fail_with_their_feedback(lab: dict[str, Any]) -> None:
         if p.returncode != 1 or v.get("verdict") != "wrong" or m.group(1).strip() not in messages:
             bad.append(f"{ex} {path.name}: want '{m.group(1).strip()}', got {json.dumps(v)}")
     assert not bad, "\n".join(bad)
-    assert not leftovers()
+    assert not gone(lab["env"])
 
 
 BAD_PROGRAMS = {
@@ -263,7 +295,6 @@ def test_bad_programs_get_one_clear_message(lab: dict[str, Any], tmp_path: Path,
     text, message = BAD_PROGRAMS[name]
     f = tmp_path / name
     f.write_text(text)
-    before = run_dirs()
     t0 = time.monotonic()
     p = cmd("check", "mmap-1", str(f), env=lab["env"])
     took = time.monotonic() - t0
@@ -271,7 +302,7 @@ def test_bad_programs_get_one_clear_message(lab: dict[str, Any], tmp_path: Path,
     assert p.stdout == ""
     assert re.search(message, p.stderr, re.S), p.stderr
     assert p.stderr.startswith("bpfhol check: ")
-    assert not leftovers() and run_dirs() <= before
+    assert not gone(lab["env"])
     assert took < 20, took
 
 
@@ -284,7 +315,7 @@ def test_a_flood_is_bounded(lab: dict[str, Any], tmp_path: Path) -> None:
     took = time.monotonic() - t0
     assert p.returncode in (1, 2), p
     assert took < 15, took
-    assert not leftovers()
+    assert not gone(lab["env"])
 
 
 @bpf
@@ -294,8 +325,7 @@ def test_interrupted_check_leaves_nothing(tmp_path: Path, sig: signal.Signals) -
     require_bpf("bpfhol check")
     state = tmp_path / "state"
     state.mkdir(mode=0o700)
-    env = dict(os.environ, BPFHOL_STATE_DIR=str(state))
-    before = run_dirs()
+    env = isolated(dict(os.environ, BPFHOL_STATE_DIR=str(state)))
     p = subprocess.Popen([sys.executable, "-m", "bpfhol", "check", "mmap-3", str(SNIPPETS / "mmap-shared-ratio.py"),
                           "--seconds", "5"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True, start_new_session=True)
@@ -303,12 +333,8 @@ def test_interrupted_check_leaves_nothing(tmp_path: Path, sig: signal.Signals) -
     os.killpg(p.pid, sig)  # a terminal's Ctrl-C reaches the whole foreground group
     out, err = p.communicate(timeout=30)
     assert p.returncode != 0
-    deadline = time.monotonic() + 5
-    while (leftovers() or labs_running(env)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not leftovers()
+    assert not gone(env)
     assert not labs_running(env), "the lab the check started is still running"
-    assert run_dirs() <= before
 
 
 def labs_running(env: dict[str, str]) -> bool:
@@ -320,9 +346,10 @@ def test_a_check_starts_and_stops_its_own_lab(tmp_path: Path) -> None:
     require_bpf("bpfhol check")
     state = tmp_path / "state"
     state.mkdir(mode=0o700)
-    env = dict(os.environ, BPFHOL_STATE_DIR=str(state))
+    env = isolated(dict(os.environ, BPFHOL_STATE_DIR=str(state)))
     p = cmd("check", "open-1", str(SNIPPETS / "open-files.bt"), "--json", env=env)
     v = verdict(p)
     assert p.returncode == 0 and v["verdict"] == "right", v
     assert v["seed"] != 0
     assert not labs_running(env)
+    assert not gone(env)

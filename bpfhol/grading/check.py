@@ -83,11 +83,9 @@ def _resolve(exercise: str, file: str, seconds: float) -> tuple[Exercise, Path, 
     kind = KIND_BY_SUFFIX.get(path.suffix)
     if kind not in ("bpftrace", "python"):
         raise UsageError(f"{file}: a program to check ends in .bt (bpftrace) or .py (BCC)")
-    if not path.exists():
-        raise UsageError(f"{file}: no such file")
-    if not path.is_file():
-        raise UsageError(f"{file}: not a file")
     try:
+        if not path.is_file():
+            raise UsageError(f"{file}: {'not a file' if path.exists() else 'no such file'}")
         source = path.read_text()
     except PermissionError:
         raise UsageError(f"{file}: cannot read it (permission denied)") from None

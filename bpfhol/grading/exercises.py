@@ -173,13 +173,18 @@ def judge_sizes(ev: Evidence, v: Verdict) -> None:
         return
     groups: list[facts.Intervals] = []
     pow2 = False
+    pids = ev.pids_of(comm)
     for r in records:
         if r.source == "hist" and r.buckets:
-            groups.append(facts.hist_intervals(r))
+            g = facts.hist_intervals(r)
+            # A histogram of one process (keyed by pid too) shows that process's sizes only.
+            pid = next((k for k in r.keys if k in pids), None)
+            if pid is not None and ev.ref is not None and ev.ref.sizes(comm, pid):
+                g.sizes = sorted(ev.ref.sizes(comm, pid))
+            groups.append(g)
             pow2 = pow2 or facts.is_power_of_two_hist(r.buckets)
     by_map: dict[str, list[float]] = {}
     columns: dict[int, list[float]] = {}
-    pids = ev.pids_of(comm)
     for r in records:
         if r.source == "map":
             nums = [k for k in _ids(r) if k not in pids]
@@ -195,7 +200,7 @@ def judge_sizes(ev: Evidence, v: Verdict) -> None:
     if not groups:
         v.add("sizes", False, f"found no sizes for {comm}: show args->len in a histogram (lhist) or as a map key")
         return
-    results = [(facts.match_sizes(g, sizes, page), g) for g in groups]
+    results = [(facts.match_sizes(g, g.sizes or sizes, page), g) for g in groups]
     right = [(r, g) for r, g in results if r[0]]
     want = ", ".join(f"{s // 1024} KiB" for s in sizes)
     if right:

@@ -30,6 +30,7 @@ class Intervals:
 
     where: str  # the map or table they came from, for feedback
     spans: list[tuple[float | None, float | None]]
+    sizes: list[int] | None = None  # what they should show, when it is not the whole process name's
 
 
 def hist_intervals(rec: Record) -> Intervals:

@@ -93,10 +93,11 @@ class Reference:
     def pids_of(self, comm: str, name: str = "@calls") -> set[str]:
         return {k[1] for k in self.get(name) if k and k[0] == comm and len(k) > 1}
 
-    def sizes(self, comm: str) -> dict[int, int]:
+    def sizes(self, comm: str, pid: str | None = None) -> dict[int, int]:
+        """Lengths `comm` mapped (one process of that name if `pid`), with their counts."""
         out: dict[int, int] = defaultdict(int)
-        for (c, _pid, length), n in self.get("@len").items():
-            if c == comm:
+        for (c, p, length), n in self.get("@len").items():
+            if c == comm and (pid is None or p == pid):
                 out[int(length)] += n
         return dict(out)
 
