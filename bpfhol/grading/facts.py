@@ -45,19 +45,22 @@ def point_intervals(where: str, values: list[float]) -> Intervals:
 UNITS = (("bytes", 1), ("KiB", 1024), ("pages", None))  # None: the page size
 
 
-def match_sizes(iv: Intervals, sizes: list[int], page: int) -> tuple[bool, str, str]:
+def match_sizes(iv: Intervals, sizes: list[int], page: int,
+                allowed: list[int] | None = None) -> tuple[bool, str, str]:
     """Do the nonzero buckets say exactly these sizes (bytes)? -> (right, unit, what is wrong).
 
     Right when, in some unit, every size falls in a nonzero bucket, every nonzero bucket holds
-    one of the sizes, and no bucket holds two of them (the histogram tells them apart).
+    one of the sizes, and no bucket holds two of them (the histogram tells them apart). Sizes
+    in `allowed` may show too (another process of the same name mapped them in the window).
     """
     best: tuple[int, str, str] | None = None
+    ok_sizes = set(sizes) | set(allowed or ())
     for unit, factor in UNITS:
         f = page if factor is None else factor
         spans = [(None if lo is None else lo * f, None if hi is None else hi * f) for lo, hi in iv.spans]
         inside = [[s for s in sizes if (lo is None or s >= lo) and (hi is None or s < hi)] for lo, hi in spans]
         missing = [s for s in sizes if not any(s in group for group in inside)]
-        extra = [spans[i] for i, g in enumerate(inside) if not g]
+        extra = [spans[i] for i, g in enumerate(inside) if not g and not any(_in(s, spans[i]) for s in ok_sizes)]
         merged = [spans[i] for i, g in enumerate(inside) if len(g) > 1]
         problems = len(missing) + len(extra) + len(merged)
         if problems == 0:

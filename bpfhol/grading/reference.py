@@ -101,10 +101,11 @@ class Reference:
                 out[int(length)] += n
         return dict(out)
 
-    def types(self, comm: str) -> dict[int, int]:
+    def types(self, comm: str, pid: str | None = None) -> dict[int, int]:
+        """Mapping types (flags & MAP_TYPE) `comm` used (one process of that name if `pid`), counted."""
         out: dict[int, int] = defaultdict(int)
-        for (c, _pid, t), n in self.get("@type").items():
-            if c == comm:
+        for (c, p, t), n in self.get("@type").items():
+            if c == comm and (pid is None or p == pid):
                 out[int(t)] += n
         return dict(out)
 
