@@ -95,13 +95,14 @@ def _span(span: tuple[float | None, float | None]) -> str:
 
 
 def scale_off(values: list[float], sizes: list[int]) -> float | None:
-    """If the values are the sizes times one factor (a unit mix-up), that factor."""
-    vs, ss = sorted(set(values)), sorted(set(sizes))
-    if len(vs) != len(ss) or not vs or vs[0] <= 0:
+    """If the values hold every size times one factor (a unit mix-up), that factor."""
+    vs = sorted(set(values))
+    if not vs or not sizes or vs[0] <= 0:
         return None
-    ratio = vs[0] / ss[0]
-    if all(abs(v / s - ratio) < 0.02 * ratio for v, s in zip(vs, ss)):
-        return ratio
+    for v in vs:
+        ratio = v / min(sizes)
+        if all(any(abs(w - s * ratio) <= 0.02 * s * ratio for w in vs) for s in sizes):
+            return ratio
     return None
 
 
