@@ -458,6 +458,8 @@ def judge_tempfiles(ev: Evidence, v: Verdict) -> None:
         v.add("mkstemp", False, f"no mkstemp(3) opens ({t['mkstemp_names']} files, flags O_RDWR|O_CREAT|O_EXCL): "
                                 "test that both bits are set, (flags & (O_CREAT|O_EXCL)) == (O_CREAT|O_EXCL)")
 
+    names_tempfiles = any(r.mentions(t["comm"]) for r in ev.out.records)
+
     def is_tmpfile_row(r: Record) -> bool:
         text = r.text()
         if re.search(r"tmpfile", text, re.I):
@@ -466,8 +468,10 @@ def judge_tempfiles(ev: Evidence, v: Verdict) -> None:
             n = number(w) if w.strip().lower().startswith("0x") else None
             if n is not None and int(n) & o_tmpfile == o_tmpfile:
                 return True
+        # The path alone ('.') says little: any process may open its working directory. When the
+        # output names processes, it must be tempfiles's.
         return any(w.strip(",;:()[]") == t["o_tmpfile_path"] for w in r.words()) and (
-            r.mentions(t["comm"]) or not names_other_workloads(r))
+            r.mentions(t["comm"]) or not names_tempfiles)
 
     def names_other_workloads(r: Record) -> bool:
         return any(r.mentions(c) for c in (o["opener"]["comm"], o["oldopen"]["comm"], ev.key["close"]["comm"]))
