@@ -96,10 +96,29 @@ def _resolve(exercise: str, file: str, seconds: float) -> tuple[Exercise, Path, 
     return ex, path, kind, source
 
 
+_FRAME = re.compile(r'^  File "(.*)", line \d+')
+
+
+def _drop_wrapper_frames(lines: list[str], run_dir: str | None) -> list[str]:
+    """A Python traceback without the frames of the wrapper (_PY_WRAPPER) and of runpy."""
+    out: list[str] = []
+    skipping = False
+    for ln in lines:
+        m = _FRAME.match(ln)
+        if m:
+            f = m.group(1)
+            skipping = f == "<frozen runpy>" or (run_dir is not None and f.startswith(run_dir + "/"))
+        elif not ln.startswith("    "):
+            skipping = False
+        if not skipping:
+            out.append(ln)
+    return out
+
+
 def _clean_stderr(text: str, run_dir: str | None, path: Path) -> str:
     """The program's errors as the learner would see them: naming their file, without bpftrace's noise."""
     lines = [ln for ln in text.splitlines() if ln.strip() and not _NOISE.search(ln)]
-    out = "\n".join(lines)
+    out = "\n".join(_drop_wrapper_frames(lines, run_dir))
     if run_dir:
         out = re.sub(re.escape(run_dir) + r"/example\.(bt|py)", str(path), out)
     return out

@@ -80,8 +80,8 @@ def _probe_criterion(ev: Evidence, v: Verdict, syscall: str, page_hint: str) -> 
     if p is None:
         return True
     if not p.traces:
-        v.add("probes", False, "your program traces nothing: it has only BEGIN, END or interval probes, so what "
-                               "it prints cannot come from the system; attach to a system call's tracepoint")
+        v.add("probes", False, "your program traces nothing: it has no probe but BEGIN, END or interval, so "
+                               "what it prints cannot come from the system; attach to a system call's tracepoint")
         return False
     seen = p.sees(syscall)
     if seen is False:
