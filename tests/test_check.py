@@ -39,7 +39,7 @@ SOLUTIONS = {
     "mmap-1": "mmap-top-caller", "mmap-2": "mmap-sizes", "mmap-3": "mmap-shared-ratio",
     "open-1": "open-files", "open-2": "open-by-process", "open-3": "open-tempfiles", "close-1": "close-ebadf",
 }
-WORKERS = 2
+WORKERS = 3
 SLOWEST = 1.0 + 2.0  # the window plus the 2 s a verdict may take on top of it
 _EXPECT = re.compile(r"expect: (.+)$", re.M)
 

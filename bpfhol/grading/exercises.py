@@ -373,7 +373,7 @@ def _judge_files(ev: Evidence, v: Verdict, by_process: bool) -> None:
         return
 
     def rows_naming(name: str) -> list[Record]:
-        return [r for r in ev.out.records if r.mentions(name)]
+        return [r for r in ev.out.records if r.mentions(name, as_path=True)]
 
     missing = [f for f in files if not rows_naming(f)]
     if missing:
@@ -401,8 +401,9 @@ def _judge_files(ev: Evidence, v: Verdict, by_process: bool) -> None:
     if rows_naming(legacy):
         calls = {_syscall_of(r, skip) for r in rows_naming(legacy)} - {None}
         if calls and old_sys not in calls:
-            v.add("open(2)", False, f"{legacy} came through {old_sys}(2), but your output says "
-                                    f"{', '.join(sorted(c for c in calls if c))}(2)")
+            # (A lab starting in the window writes the file with openat(2) before oldopen reads it.)
+            v.add("open(2)", False, no_open or f"{legacy} came through {old_sys}(2), but your output says "
+                                               f"{', '.join(sorted(c for c in calls if c))}(2)")
     if by_process:
         def attributed(name: str, comm: str) -> tuple[bool, list[str]]:
             rows = rows_naming(name)
@@ -485,7 +486,7 @@ def judge_tempfiles(ev: Evidence, v: Verdict) -> None:
                                   f"(flags & {t['o_tmpfile']}) == {t['o_tmpfile']}")
     others = [r for r in ev.out.records if names_other_workloads(r)]
     plain_files = set(_opener_files(ev)) | {o["oldopen"]["file"]}
-    others += [r for r in ev.out.records if any(r.mentions(f) for f in plain_files) and r not in others]
+    others += [r for r in ev.out.records if any(r.mentions(f, as_path=True) for f in plain_files) and r not in others]
     bad_flags = []
     for r in ev.out.records:
         for w in r.words():

@@ -79,9 +79,10 @@ class Record:
         """Key parts and cells: the labels a record can carry."""
         return [*self.keys, *self.cells]
 
-    def mentions(self, word: str) -> bool:
-        """Is `word` one of the record's labels? Also inside `comm=mapit` or `mapit:`."""
-        return any(_same_word(t, word) for w in self.words() for t in (w, *_PARTS.split(w)) if t)
+    def mentions(self, word: str, as_path: bool = False) -> bool:
+        """Is `word` one of the record's labels? Also inside `comm=mapit` or `mapit:`; with `as_path`,
+        also as the last part of a path (a file name printed with its directory)."""
+        return any(_same_word(t, word, as_path) for w in self.words() for t in (w, *_PARTS.split(w)) if t)
 
     def count(self) -> float | None:
         """The record's count: a map's value, else a table's count column, else its last number."""
@@ -124,9 +125,9 @@ class Record:
         return out
 
 
-def _same_word(token: str, word: str) -> bool:
+def _same_word(token: str, word: str, as_path: bool = False) -> bool:
     t = token.strip().strip("\"',;:()")
-    return t == word or t.endswith("/" + word)
+    return t == word or (as_path and t.endswith("/" + word))
 
 
 def _is_count_column(name: str) -> bool:
