@@ -114,6 +114,7 @@ def is_power_of_two_hist(buckets: list[Bucket]) -> bool:
 # --- shares (mmap-3) -----------------------------------------------------------------------------
 
 _SHARED, _PRIVATE, _TOTAL = "shared", "private", "total"
+_BOOLS = ("0", "1", "true", "false")
 _PCT_WORDS = ("percent", "pct", "%", "ratio", "share_of", "fraction")
 
 
@@ -180,6 +181,13 @@ def shares(records: list[Record], comm: str) -> Shares:
                 continue
             pct = any(w in r.name.lower() for w in _PCT_WORDS) or (r.value or "").strip().endswith("%")
             kind = classify(r.name)
+            if kind in (_SHARED, _PRIVATE) and len(others) == 1 and others[0].lower() in _BOOLS and not pct:
+                # @shared[comm, $t == 1]: the key says whether the call was of the map's kind
+                # (1/0 on bpftrace 0.17, true/false from 0.2x).
+                yes = others[0].lower() in ("1", "true")
+                put(kind if yes else (_PRIVATE if kind == _SHARED else _SHARED), value, False)
+                seen[_SHARED] = seen[_PRIVATE] = True
+                continue
             typed = [t for t in (_map_type(k) for k in others) if t]
             if kind is None and len(typed) == 1:
                 kind = typed[0]
