@@ -25,7 +25,7 @@ from typing import Any, Callable
 from bpfhol.grading import facts
 from bpfhol.grading.parse import Output, Record, number, parse
 from bpfhol.grading.probes import Probes, probes_of
-from bpfhol.grading.reference import COMPANION_COMM, Reference
+from bpfhol.grading.reference import COMPANION_COMM, Reference, program
 from bpfhol.grading.verdict import Verdict
 
 PCT_TOLERANCE = 2.0  # percentage points, as the pages' examples allow
@@ -615,6 +615,11 @@ EXERCISES: dict[str, Exercise] = {
 
 def known() -> str:
     return ", ".join(EXERCISES)
+
+
+def reference_program(exercise_id: str, key: dict[str, Any]) -> str:
+    """The bpftrace program whose output, run alongside, is `grade()`'s `reference`."""
+    return program(EXERCISES[exercise_id].family, key)
 
 
 def grade(

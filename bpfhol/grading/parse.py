@@ -166,15 +166,25 @@ def _json_records(obj: dict) -> list[Record]:
             else:
                 out.append(Record("map", name, (), value=str(content), line=f"{name}: {content}"))
             continue
-        for key, value in content.items():
-            keys = tuple(p.strip() for p in str(key).split(","))
-            if isinstance(value, list):
-                out.append(Record("hist", name, keys, buckets=_json_buckets(value), line=f"{name}[{key}]"))
-            elif isinstance(value, dict):  # stats(): {"count":..,"average":..,"total":..}
-                v = value.get("count", value.get("value"))
-                out.append(Record("map", name, keys, value=str(v), line=f"{name}[{key}]: {value}"))
-            else:
-                out.append(Record("map", name, keys, value=str(value), line=f"{name}[{key}]: {value}"))
+        out += _json_entries(name, (), content)
+    return out
+
+
+def _json_entries(name: str, prefix: tuple[str, ...], content: dict) -> list[Record]:
+    """Entries of a JSON map; a multi-part key is "a,b" (0.17) or nested objects (some later versions)."""
+    out: list[Record] = []
+    for key, value in content.items():
+        keys = prefix + tuple(p.strip() for p in str(key).split(","))
+        line = f"{name}[{', '.join(keys)}]"
+        if isinstance(value, list):
+            out.append(Record("hist", name, keys, buckets=_json_buckets(value), line=line))
+        elif isinstance(value, dict) and ("count" in value or "average" in value or "value" in value):
+            v = value.get("count", value.get("value"))  # stats(): {"count":..,"average":..,"total":..}
+            out.append(Record("map", name, keys, value=str(v), line=f"{line}: {value}"))
+        elif isinstance(value, dict):
+            out += _json_entries(name, keys, value)
+        else:
+            out.append(Record("map", name, keys, value=str(value), line=f"{line}: {value}"))
     return out
 
 
