@@ -37,7 +37,7 @@ from bpfhol.runner import KIND_BY_SUFFIX, RunResult, run_program, unignore_sigin
 DEFAULT_SECONDS = 1.0
 MAX_SECONDS = 60.0
 COMPILE_ALLOWANCE = 12.0  # seconds a program may take to compile and attach (BCC runs clang)
-STOP_WAIT = 5.0  # seconds the reference may take to print its maps after Ctrl-C
+STOP_WAIT = 5.0  # seconds allowed for the reference to start (to be killed) and to be reaped
 _NOISE = re.compile(r"RLIMIT_MEMLOCK")  # bpftrace 0.17's harmless warning on cgroup-accounted kernels
 _BANNER = re.compile(r"^Attaching \d+ probes?\.\.\.$")
 EXIT = {RIGHT: 0, WRONG: 1}
@@ -187,22 +187,6 @@ def _failure(run: Run, result: RunResult, source: str, run_dir: str | None) -> C
                        f"{' at once' if result.elapsed < 1 + run.seconds else ''}):\n{err or '(no message)'}")
 
 
-def _interrupt_group(pid: int, done: threading.Event) -> None:
-    """Ctrl-C to the reference, again if it was lost (bpftrace 0.17), then SIGKILL."""
-    deadline = time.monotonic() + STOP_WAIT
-    while not done.is_set() and time.monotonic() < deadline:
-        try:
-            os.killpg(pid, signal.SIGINT)
-        except ProcessLookupError:
-            return
-        done.wait(0.5)
-    if not done.is_set():
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
-
 class _Background:
     """The reference program, run by run_program in a thread until we stop it."""
 
@@ -212,10 +196,12 @@ class _Background:
         self.pid: int | None = None
         self.result: RunResult | None = None
         self.done = threading.Event()
+        self.running = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _started(self, pid: int, _tmp: str) -> None:
         self.pid = pid
+        self.running.set()
 
     def _run(self) -> None:
         try:
@@ -223,20 +209,21 @@ class _Background:
                                       on_start=self._started)
         finally:
             self.done.set()
+            self.running.set()
 
     def start(self) -> None:
         self.thread.start()
 
-    def stop(self, gently: bool = True) -> RunResult | None:
+    def stop(self) -> RunResult | None:
+        """Kill it: it has printed its counts as it went (reference.PRINT_MS)."""
+        if self.thread.is_alive():
+            self.running.wait(STOP_WAIT)  # a program that failed at once may beat it to the start
         if self.pid is not None and not self.done.is_set():
-            if gently:
-                _interrupt_group(self.pid, self.done)
-            else:
-                try:
-                    os.killpg(self.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-        self.thread.join(STOP_WAIT + 5)
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.thread.join(STOP_WAIT)
         return self.result
 
 
@@ -292,7 +279,7 @@ def check(exercise: str, file: str, seconds: float = DEFAULT_SECONDS, seed: int 
         result.stdout = _printed(result.stdout)
         run.result = result
         ok_run = result.interrupted or result.timed_out or (result.returncode == 0 and _meaningful(result.stdout))
-        ref_result = ref.stop(gently=bool(ok_run))
+        ref_result = ref.stop()
         if ref_result is not None and ref_result.stdout.strip():
             run.reference = Reference.from_output(ref_result.stdout, ref_result.elapsed)
         else:
@@ -317,7 +304,7 @@ def check(exercise: str, file: str, seconds: float = DEFAULT_SECONDS, seed: int 
         return verdict, run
     finally:
         if ref is not None:
-            ref.stop(gently=False)
+            ref.stop()
         if companion is not None:
             companion.stop()
         if run.lab is not None and run.lab.started_here:

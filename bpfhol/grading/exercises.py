@@ -121,6 +121,25 @@ def judge_top_caller(ev: Evidence, v: Verdict) -> None:
         return
     count, top = max(counted, key=lambda cr: cr[0])
     shown = " ".join(_labels(top) or _ids(top))
+    by_pid = ev.ref.get("@calls") if ev.ref is not None else {}
+    if by_pid and any(k[1] in _ids(top) for k in by_pid if len(k) > 1):
+        # Counted per process (pid in the key): many short-lived processes of one name (a shell
+        # loop running sed) may add up to more than the busiest single process.
+        by_comm = {}
+        for (c, pid), n in by_pid.items():
+            by_comm[f"{c} (pid {pid})"] = n
+        most = max(by_comm.values())
+        leaders_pid = {k for k, n in by_comm.items() if n >= 0.9 * most}
+        leader = max(by_comm, key=lambda k: by_comm[k])
+        if any(f"{c} (pid {p})" in leaders_pid for c in _labels(top) for p in _ids(top)):
+            v.add("answer", True, f"{shown} makes the most mmap(2) calls: your count is {count:g} (the reference "
+                                  f"trace of the same window counted {most} for {leader}, the most)")
+        else:
+            label = next((f"{c} (pid {p})" for c in _labels(top) for p in _ids(top) if f"{c} (pid {p})" in by_comm),
+                         shown)
+            v.add("answer", False, f"your top line names {shown} ({count:g}), but {leader} made the most mmap(2) "
+                                   f"calls: {most} against {by_comm.get(label, 0)} in the same window")
+        return
     if ev.ref is not None and ev.ref.calls_by_comm():
         by_comm = ev.ref.calls_by_comm()
         most = max(by_comm.values())

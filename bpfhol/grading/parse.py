@@ -22,7 +22,7 @@ MAX_LINES = 20000  # judge a flood on its last lines: maps print last
 _PARTS = re.compile(r"[=:,;()\[\]{}<>]+")
 _SUFFIX = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 _NUM = re.compile(r"^-?(?:0x[0-9a-fA-F]+|\d+(?:\.\d+)?)([KMGT]i?B?)?$")
-_MAP_LINE = re.compile(r"^(@[\w.]*)(?:\[(.*)\])?:\s*(.*?)\s*$")
+MAP_LINE = re.compile(r"^(@[\w.]*)(?:\[(.*)\])?:\s*(.*?)\s*$")
 _HIST_ROW = re.compile(r"^[\[(]\s*(-?[\w.]+|\.\.\.)\s*,\s*(-?[\w.]+|\.\.\.)\s*[\])]\s+(\d+)\s*\|")
 _BCC_LINEAR_ROW = re.compile(r"^\s*(-?\d+)\s*:\s*(\d+)\s*\|")
 _BCC_LOG2_ROW = re.compile(r"^\s*(\d+)\s*->\s*(\d+)\s*:\s*(\d+)\s*\|")
@@ -272,7 +272,7 @@ def parse(text: str) -> Output:
             hist = Record("hist", m.group(1).strip(), bcc_section, line=line)
             add(hist)
             continue
-        m = _MAP_LINE.match(s)
+        m = MAP_LINE.match(s)
         if m:
             name, keys, value = m.group(1), split_keys(m.group(2) or ""), m.group(3)
             hist = None

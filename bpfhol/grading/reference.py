@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from bpfhol.grading.parse import number, parse
+from bpfhol.grading.parse import MAP_LINE, number, split_keys
 
 COMPANION_COMM = "mapcheck"  # see companion.py
 
@@ -25,8 +25,30 @@ def _comm_filter(comms: list[str]) -> str:
     return " || ".join(f'comm == "{c}"' for c in comms)
 
 
+PRINT_MS = 100  # the reference prints and clears its maps this often
+
+
+def _periodic(maps: list[str]) -> str:
+    """Print and clear the maps every PRINT_MS: the reference can then be killed the moment the
+    learner's program ends, without waiting for bpftrace to detach and print (its counts arrive as
+    they are made; at most the last PRINT_MS are lost)."""
+    body = " ".join(f"print({m}); clear({m});" for m in maps)
+    return f"interval:ms:{PRINT_MS} {{ {body} }}\n"
+
+
 def program(family: str, key: dict[str, Any]) -> str:
     """The reference program for an exercise family (mmap, open, close)."""
+    return _program(family, key) + _periodic(_MAPS[family](key))
+
+
+_MAPS = {
+    "mmap": lambda key: ["@calls", "@len", "@type"],
+    "open": lambda key: ["@openat", "@open"] if key["open"]["oldopen"]["open_syscall"] else ["@openat"],
+    "close": lambda key: ["@ebadf", "@ok"],
+}
+
+
+def _program(family: str, key: dict[str, Any]) -> str:
     if family == "mmap":
         watch = _comm_filter([key["mmap"]["comm"], COMPANION_COMM])
         return (
@@ -72,12 +94,16 @@ class Reference:
 
     @classmethod
     def from_output(cls, text: str, seconds: float | None = None) -> Reference:
-        maps: dict[str, dict[tuple[str, ...], int]] = defaultdict(dict)
-        for rec in parse(text).maps():
-            v = number(rec.value or "")
+        """The sum of every printing of the maps (the reference clears them after each)."""
+        maps: dict[str, dict[tuple[str, ...], int]] = defaultdict(lambda: defaultdict(int))
+        for line in text.splitlines():
+            m = MAP_LINE.match(line.strip())
+            if not m:
+                continue
+            v = number(m.group(3))
             if v is not None:
-                maps[rec.name][rec.keys] = int(v)
-        return cls(dict(maps), seconds)
+                maps[m.group(1)][split_keys(m.group(2) or "")] += int(v)
+        return cls({name: dict(entries) for name, entries in maps.items()}, seconds)
 
     def get(self, name: str) -> dict[tuple[str, ...], int]:
         return self.maps.get(name, {})
