@@ -362,3 +362,34 @@ def test_newer_bpftrace_spellings() -> None:
     assert grade("mmap-3", text, key).right
     nested = '{"type": "map", "data": {"@c": {"mapit": {"4096": 100, "8192": 100}}}}'
     assert [r.keys for r in parse(nested).maps()] == [("mapit", "4096"), ("mapit", "8192")]
+
+
+_HOG = """
+import ctypes, mmap, time
+ctypes.CDLL(None).prctl(15, b"maphog", 0, 0, 0)
+while True:
+    for _ in range(40):
+        mmap.mmap(-1, 4096).close()
+    time.sleep(0.01)
+"""
+
+
+@bpf
+def test_busy_machine_judged_by_what_happened(lab: dict[str, Any], tmp_path: Path) -> None:
+    """A process mapping more than mapit does: the solution names it and is right; an answer that
+    assumes mapit is the busiest is wrong."""
+    assumes = tmp_path / "assumes-mapit.bt"
+    assumes.write_text("tracepoint:syscalls:sys_enter_mmap { @n = count(); }\n"
+                       'END { clear(@n); printf("@mmaps[mapit]: 1500\\n"); }\n')
+    hog = subprocess.Popen([sys.executable, "-c", _HOG], start_new_session=True)
+    try:
+        time.sleep(0.5)
+        right = cmd("check", "mmap-1", str(SNIPPETS / "mmap-top-caller.bt"), "--json", env=lab["env"])
+        wrong = cmd("check", "mmap-1", str(assumes), "--json", env=lab["env"])
+    finally:
+        os.killpg(hog.pid, signal.SIGKILL)
+        hog.wait()
+    assert right.returncode == 0, verdict(right)
+    assert "maphog" in right.stdout
+    assert wrong.returncode == 1, verdict(wrong)
+    assert "maphog made the most" in wrong.stdout, verdict(wrong)
