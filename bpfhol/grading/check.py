@@ -148,6 +148,15 @@ runpy.run_path({path!r}, run_name="__main__")
 
 
 def _runnable(kind: str, path: Path, source: str) -> str:
+    if kind == "bpftrace":
+        # BEGIN fires once every probe is attached: its line starts the window at the right
+        # moment. bpftrace 0.24 and later print their "Attaching" banner on stderr, so without
+        # it a program that prints nothing before Ctrl-C would never be stopped; on 0.17 it ends
+        # the wait after the banner early. Added at the end, it leaves error line numbers alone.
+        # A program with a BEGIN of its own keeps it (bpftrace 0.17 allows one).
+        if "BEGIN" in probes_of(kind, source).providers:
+            return source
+        return f"{source}\nBEGIN {{ printf(\"{ATTACHED}\\n\"); }}\n"
     if kind != "python":
         return source
     p = path.resolve()
