@@ -312,14 +312,20 @@ def check(exercise: str, file: str, seconds: float = DEFAULT_SECONDS, seed: int 
         verdict.notes[:0] = run.notes
         return verdict, run
     finally:
-        if ref is not None:
-            ref.stop()
-        if companion is not None:
-            companion.stop()
-        if run.lab is not None and run.lab.started_here:
-            labs.stop(run.lab)
-        for s, h in old.items():
-            signal.signal(s, h)
+        # A second Ctrl-C must not cut the clean-up short: it would leave a lab or a tracer running.
+        stops = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+        try:
+            if ref is not None:
+                ref.stop()
+            if companion is not None:
+                companion.stop()
+            if run.lab is not None and run.lab.started_here:
+                labs.stop(run.lab)
+            for s, h in old.items():
+                signal.signal(s, h)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         run.elapsed = time.monotonic() - run.started
 
 
