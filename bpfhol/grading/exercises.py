@@ -66,10 +66,6 @@ class Exercise:
     family: str  # which reference program runs alongside: mmap, open, close
     judge: Callable[[Evidence, Verdict], None]
 
-    @property
-    def url(self) -> str:
-        return f"{self.page.removesuffix('.md')}/"
-
 
 # --- shared criteria -----------------------------------------------------------------------------
 
