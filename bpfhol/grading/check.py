@@ -18,6 +18,7 @@ import json
 import os
 import re
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -32,12 +33,12 @@ from bpfhol.grading.exercises import EXERCISES, Exercise, grade, known
 from bpfhol.grading.probes import probes_of
 from bpfhol.grading.reference import Reference, program
 from bpfhol.grading.verdict import RIGHT, WRONG, Verdict
-from bpfhol.runner import KIND_BY_SUFFIX, RunResult, run_program, unignore_sigint
+from bpfhol.runner import KIND_BY_SUFFIX, RunResult, bpftrace_command, run_program, unignore_sigint
 
 DEFAULT_SECONDS = 1.0
 MAX_SECONDS = 60.0
 COMPILE_ALLOWANCE = 12.0  # seconds a program may take to compile and attach (BCC runs clang)
-STOP_WAIT = 5.0  # seconds allowed for the reference to start (to be killed) and to be reaped
+STOP_WAIT = 5.0  # seconds allowed for the reference's output to be read after it is killed
 _NOISE = re.compile(r"RLIMIT_MEMLOCK")  # bpftrace 0.17's harmless warning on cgroup-accounted kernels
 _BANNER = re.compile(r"^Attaching \d+ probes?\.\.\.$")
 EXIT = {RIGHT: 0, WRONG: 1}
@@ -196,44 +197,55 @@ def _failure(run: Run, result: RunResult, source: str, run_dir: str | None) -> C
                        f"{' at once' if result.elapsed < 1 + run.seconds else ''}):\n{err or '(no message)'}")
 
 
-class _Background:
-    """The reference program, run by run_program in a thread until we stop it."""
+class _Reference:
+    """The reference bpftrace program, attached before the learner's program starts.
 
-    def __init__(self, source: str, timeout: float) -> None:
-        self.source = source
-        self.timeout = timeout
-        self.pid: int | None = None
-        self.result: RunResult | None = None
-        self.done = threading.Event()
-        self.running = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
+    It is started here rather than by run_program because the learner's program must wait for
+    it to be attached (its BEGIN line), so that it sees the whole of the learner's window. It
+    prints its counts as it goes (reference.PRINT_MS) and is killed with its process group when
+    the learner's program has ended. The program goes on the command line: no file to remove.
+    """
 
-    def _started(self, pid: int, _tmp: str) -> None:
-        self.pid = pid
-        self.running.set()
+    def __init__(self, source: str) -> None:
+        self.proc = subprocess.Popen(
+            [*bpftrace_command(), "-e", f'BEGIN {{ printf("{ATTACHED}\\n"); }}\n{source}'],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            errors="replace", start_new_session=True,
+        )
+        self.lines: list[str] = []
+        self.attached = threading.Event()
+        self.started = time.monotonic()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
-    def _run(self) -> None:
-        try:
-            self.result = run_program("bpftrace", self.source, run=None, timeout=self.timeout,
-                                      on_start=self._started)
-        finally:
-            self.done.set()
-            self.running.set()
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            if line.rstrip("\n") == ATTACHED:
+                self.attached.set()
+            else:
+                self.lines.append(line)
+        self.attached.set()
 
-    def start(self) -> None:
-        self.thread.start()
+    def wait_attached(self, timeout: float) -> bool:
+        return self.attached.wait(timeout) and self.proc.poll() is None
 
-    def stop(self) -> RunResult | None:
-        """Kill it: it has printed its counts as it went (reference.PRINT_MS)."""
-        if self.thread.is_alive():
-            self.running.wait(STOP_WAIT)  # a program that failed at once may beat it to the start
-        if self.pid is not None and not self.done.is_set():
+    def stop(self) -> Reference | None:
+        """Kill it; what it counted, if it ran."""
+        if self.proc.poll() is None:
             try:
-                os.killpg(self.pid, signal.SIGKILL)
+                os.killpg(self.proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        self.thread.join(STOP_WAIT)
-        return self.result
+        self.proc.wait()
+        self.reader.join(STOP_WAIT)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
+        text = "".join(self.lines)
+        if not text.strip():
+            return None
+        return Reference.from_output(text, time.monotonic() - self.started)
 
 
 def _raise_stopped(signum: int, frame: object) -> None:
@@ -274,24 +286,23 @@ def check(exercise: str, file: str, seconds: float = DEFAULT_SECONDS, seed: int 
     unignore_sigint()
     old = {s: signal.signal(s, _raise_stopped) for s in (signal.SIGTERM, signal.SIGHUP)}
     companion = Companion() if ex.family == "mmap" else None
-    ref: _Background | None = None
+    ref: _Reference | None = None
     run_dir: list[str] = []
     try:
         run.lab = _lab_for_check(seed, run.notes)
         key = run.lab.key
         if companion is not None:
             companion.start()
-        ref = _Background(program(ex.family, key), timeout=seconds + COMPILE_ALLOWANCE + 30)
-        ref.start()
+        ref = _Reference(program(ex.family, key))
+        if not ref.wait_attached(COMPILE_ALLOWANCE):
+            run.notes.append("the reference trace could not start: judged against the answer key alone")
         result = run_program(kind, _runnable(kind, path, source), run=seconds, timeout=seconds + COMPILE_ALLOWANCE,
                              cwd=path.resolve().parent, on_start=lambda pid, tmp: run_dir.append(tmp))
         result.stdout = _printed(result.stdout)
         run.result = result
         ok_run = result.interrupted or result.timed_out or (result.returncode == 0 and _meaningful(result.stdout))
-        ref_result = ref.stop()
-        if ref_result is not None and ref_result.stdout.strip():
-            run.reference = Reference.from_output(ref_result.stdout, ref_result.elapsed)
-        else:
+        run.reference = ref.stop()
+        if run.reference is None:
             run.notes.append("the reference trace gave nothing: judged against the answer key alone")
         if not ok_run:
             if result.returncode not in (0, None):
