@@ -257,27 +257,40 @@ def _shared_pct(types: dict[int, int]) -> float | None:
     return 100.0 * (types.get(1, 0) + types.get(3, 0)) / total if total else None
 
 
-def _expected_shared(ev: Evidence, comm: str) -> list[float]:
-    """The shared percentages a right answer may show for a process name, the expected one first.
+MIN_TICK_CALLS = 50  # a printing of the reference with fewer calls says little about a mix
+
+
+def _expected_shared(ev: Evidence, comm: str) -> tuple[list[float], tuple[float, float] | None]:
+    """The shared percentages a right answer may show for a process name (the expected one first),
+    and the range a mix may fall in.
 
     Expected is what the lab's own process did. When other processes of that name mapped in
-    the window (another lab's mapit), an output keyed by name shows their mix, as the
-    reference measured it: that is right too.
+    the window (another lab's mapit), an output keyed by name shows their mix; as labs start and
+    stop the mix changes, and whatever part of the window a program saw, its figure is an
+    average of the reference's printings, so it lies between their lowest and highest.
     """
     ours: float | None = None
     if comm == ev.key["mmap"]["comm"]:
         ours = float(ev.key["mmap"]["shared_percent"])
     mix: float | None = None
+    span: tuple[float, float] | None = None
     if ev.ref is not None:
         pid = ev.our_pid(comm)
         mine = _shared_pct(ev.ref.types(comm, pid)) if pid is not None else None
         ours = mine if mine is not None else ours
         mix = _shared_pct(ev.ref.types(comm))
+        if len(ev.ref.pids_of(comm, "@type")) > 1:
+            mixes = [_shared_pct(t) for t in (ev.ref.types(comm, tick=i) for i in range(len(ev.ref.ticks)))
+                     if sum(t.values()) >= MIN_TICK_CALLS]
+            found = [x for x in mixes if x is not None] + ([ours] if ours is not None else [])
+            if found:
+                span = (min(found), max(found))
     targets = [t for t in (ours, mix) if t is not None]
-    return [t for i, t in enumerate(targets) if t not in targets[:i]]
+    return [t for i, t in enumerate(targets) if t not in targets[:i]], span
 
 
-def _judge_shares(comm: str, sh: facts.Shares, targets: list[float]) -> tuple[bool, str]:
+def _judge_shares(comm: str, sh: facts.Shares, targets: list[float],
+                  span: tuple[float, float] | None = None) -> tuple[bool, str]:
     """(right, what is wrong) for one process's shared/private figures."""
     expected = targets[0]
     exp_p = 100.0 - expected
@@ -295,6 +308,10 @@ def _judge_shares(comm: str, sh: facts.Shares, targets: list[float]) -> tuple[bo
         if all(abs(x - t) <= PCT_TOLERANCE for x in got_s) and all(abs(x - (100 - t)) <= PCT_TOLERANCE
                                                                    for x in got_p):
             return True, ""
+    if span is not None:
+        lo, hi = span[0] - PCT_TOLERANCE, span[1] + PCT_TOLERANCE
+        if all(lo <= x <= hi for x in got_s) and all(100 - hi <= x <= 100 - lo for x in got_p):
+            return True, ""
     inverted = any(all(abs(x - (100 - t)) <= PCT_TOLERANCE for x in got_s)
                    and all(abs(x - t) <= PCT_TOLERANCE for x in got_p) for t in targets)
     shown = ", ".join([f"shared {x:.0f}%" for x in got_s] + [f"private {x:.0f}%" for x in got_p])
@@ -308,8 +325,8 @@ def judge_shared_ratio(ev: Evidence, v: Verdict) -> None:
     comm = ev.key["mmap"]["comm"]
     if not _probe_criterion(ev, v, "mmap", "see Probe naming"):
         return
-    span = _expected_shared(ev, comm)
-    expected = span[0]
+    targets, span = _expected_shared(ev, comm)
+    expected = targets[0]
     records = facts.about(ev.out, comm)
     if not records and ev.filters_on(comm):
         records = list(ev.out.records)
@@ -319,16 +336,19 @@ def judge_shared_ratio(ev: Evidence, v: Verdict) -> None:
                               "whose flags & MAP_TYPE (0x0f) is MAP_SHARED (0x01) or MAP_SHARED_VALIDATE (0x03), "
                               "keyed by comm")
         return
-    ok, why = _judge_shares(comm, sh, span)
+    ok, why = _judge_shares(comm, sh, targets, span)
+    if ok and span is not None:  # (a span only when several processes had the name)
+        v.notes.append(f"other processes named {comm} (another lab's?) mapped in the window too: a figure "
+                       f"for the name is their mix, between {span[0]:.0f}% and {span[1]:.0f}% shared")
     if ok:
         v.add("ratio", True, f"{comm}: {expected:.0f}% shared, {100 - expected:.0f}% private, as your output says")
     else:
         v.add("ratio", False, why)
     comp = facts.about(ev.out, COMPANION_COMM)
-    comp_span = _expected_shared(ev, COMPANION_COMM)
-    if comp and comp_span:
+    comp_targets, comp_span = _expected_shared(ev, COMPANION_COMM)
+    if comp and comp_targets:
         csh = facts.shares(comp, COMPANION_COMM)
-        cok, cwhy = _judge_shares(COMPANION_COMM, csh, comp_span)
+        cok, cwhy = _judge_shares(COMPANION_COMM, csh, comp_targets, comp_span)
         if not csh.empty() and cwhy != _NO_FIGURE:
             if cok:
                 v.add("validate", True, f"{COMPANION_COMM} (run by the check) maps with MAP_SHARED_VALIDATE (0x03): "

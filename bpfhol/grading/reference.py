@@ -91,19 +91,29 @@ class Reference:
 
     maps: dict[str, dict[tuple[str, ...], int]] = field(default_factory=dict)
     seconds: float | None = None
+    # Each printing (every PRINT_MS) on its own: what changed during the window.
+    ticks: list[dict[str, dict[tuple[str, ...], int]]] = field(default_factory=list)
 
     @classmethod
     def from_output(cls, text: str, seconds: float | None = None) -> Reference:
         """The sum of every printing of the maps (the reference clears them after each)."""
         maps: dict[str, dict[tuple[str, ...], int]] = defaultdict(lambda: defaultdict(int))
+        ticks: list[dict[str, dict[tuple[str, ...], int]]] = []
+        last = ""
         for line in text.splitlines():
             m = MAP_LINE.match(line.strip())
             if not m:
                 continue
             v = number(m.group(3))
-            if v is not None:
-                maps[m.group(1)][split_keys(m.group(2) or "")] += int(v)
-        return cls({name: dict(entries) for name, entries in maps.items()}, seconds)
+            if v is None:
+                continue
+            name, keys = m.group(1), split_keys(m.group(2) or "")
+            if not ticks or (name != last and name in ticks[-1]):  # a map printed again: the next tick
+                ticks.append({})
+            last = name
+            maps[name][keys] += int(v)
+            ticks[-1].setdefault(name, {})[keys] = int(v)
+        return cls({name: dict(entries) for name, entries in maps.items()}, seconds, ticks)
 
     def get(self, name: str) -> dict[tuple[str, ...], int]:
         return self.maps.get(name, {})
@@ -127,10 +137,12 @@ class Reference:
                 out[int(length)] += n
         return dict(out)
 
-    def types(self, comm: str, pid: str | None = None) -> dict[int, int]:
-        """Mapping types (flags & MAP_TYPE) `comm` used (one process of that name if `pid`), counted."""
+    def types(self, comm: str, pid: str | None = None, tick: int | None = None) -> dict[int, int]:
+        """Mapping types (flags & MAP_TYPE) `comm` used (one process of that name if `pid`; in one
+        printing if `tick`), counted."""
         out: dict[int, int] = defaultdict(int)
-        for (c, p, t), n in self.get("@type").items():
+        entries = self.get("@type") if tick is None else self.ticks[tick].get("@type", {})
+        for (c, p, t), n in entries.items():
             if c == comm and (pid is None or p == pid):
                 out[int(t)] += n
         return dict(out)
