@@ -57,6 +57,15 @@ def _build_parser() -> argparse.ArgumentParser:
     r.add_argument("snippet", help="path under snippets/, e.g. syscalls/mmap-top-caller.bt")
     r.add_argument("--duration", type=float, default=None, metavar="SECONDS",
                    help="trace for SECONDS, then stop it as Ctrl-C would (default: until Ctrl-C)")
+
+    c = sub.add_parser("check", help="run your program for an exercise against the workload and judge its answer")
+    c.add_argument("exercise", nargs="?", help="the exercise, as numbered on its page: mmap-1, open-2, close-1, ...")
+    c.add_argument("file", nargs="?", help="your program: a .bt (bpftrace) or .py (BCC) file")
+    c.add_argument("--list", action="store_true", help="list the exercises and their questions")
+    c.add_argument("--seconds", type=float, default=1.0, metavar="N", help="trace for N seconds (default: 1)")
+    c.add_argument("--seed", type=int, default=None,
+                   help="scenario for a lab the check starts (default: a fresh random one)")
+    c.add_argument("--json", action="store_true", help="print the verdict as JSON")
     return p
 
 
@@ -96,6 +105,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         from bpfhol.examples import run
 
         return run.cli_run(args.snippet, duration=args.duration)
+    if args.command == "check":
+        from bpfhol.grading import check
+
+        return check.main(args.exercise, args.file, seconds=args.seconds, seed=args.seed, as_json=args.json,
+                          list_only=args.list)
     raise UsageError(f"unknown command '{args.command}'")
 
 

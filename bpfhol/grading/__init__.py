@@ -1,0 +1,1 @@
+"""Grading learners' programs: the exercises' criteria, output parsing, and `bpfhol check`."""

@@ -1,0 +1,375 @@
+"""`bpfhol check EXERCISE FILE`: run a learner's program against the live workload and judge it.
+
+The program runs as the docs suite runs the course's own solutions (`run_program`: its own
+process group, Ctrl-C after the traced window so it prints its maps, SIGKILL for whatever is
+left). Beside it run a reference bpftrace program, which records what the system really did in
+the same window, and, for the mmap exercises, `mapcheck` (companion.py). With no lab running,
+the check starts one with a fresh random seed and stops it after, so an output copied from a
+page or written into the program is judged wrong wherever the seed changes the answer.
+
+Exit status: 0 right, 1 wrong, 2 could not judge (bad input, a program that does not run or
+prints nothing). Every path, Ctrl-C and SIGTERM included, leaves no process, BPF program or
+temporary file behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bpfhol.bpftrace import BANNER
+from bpfhol.config import bpftrace_command
+from bpfhol.errors import UsageError, require_root
+from bpfhol.examples.run import KIND_BY_SUFFIX, RunResult, run_program, unignore_sigint
+from bpfhol.grading import lab as labs
+from bpfhol.grading.companion import Companion
+from bpfhol.grading.exercises import EXERCISES, Exercise, grade, known
+from bpfhol.grading.probes import probes_of
+from bpfhol.grading.reference import Reference, program
+from bpfhol.grading.verdict import RIGHT, WRONG, Verdict
+
+DEFAULT_SECONDS = 1.0
+MAX_SECONDS = 60.0
+COMPILE_ALLOWANCE = 12.0  # seconds a program may take to compile and attach (BCC runs clang)
+STOP_WAIT = 5.0  # seconds allowed for the reference's output to be read after it is killed
+_NOISE = re.compile(r"RLIMIT_MEMLOCK")  # bpftrace 0.17's harmless warning on cgroup-accounted kernels
+EXIT = {RIGHT: 0, WRONG: 1}
+
+
+class CannotJudge(Exception):
+    """A program that could not be judged: the message says why (it may span lines: a compiler's)."""
+
+
+class _Stopped(Exception):
+    """SIGTERM or SIGHUP: stop, clean up, exit."""
+
+
+@dataclass
+class Run:
+    exercise: Exercise
+    path: Path
+    kind: str
+    seconds: float
+    lab: labs.LabInfo | None = None
+    result: RunResult | None = None
+    reference: Reference | None = None
+    notes: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+    elapsed: float = 0.0
+
+
+def list_exercises() -> str:
+    lines = []
+    for e in EXERCISES.values():
+        lines.append(f"{e.id:<8} {e.question}")
+        lines.append(f"{'':<8} ({e.page}, {e.section})")
+    return "\n".join(lines)
+
+
+def _resolve(exercise: str, file: str, seconds: float) -> tuple[Exercise, Path, str, str]:
+    ex = EXERCISES.get(exercise)
+    if ex is None:
+        raise UsageError(f"unknown exercise '{exercise}' (known: {known()}; see bpfhol check --list)")
+    if not (0 < seconds <= MAX_SECONDS):
+        raise UsageError(f"--seconds must be more than 0 and at most {MAX_SECONDS:g} (got {seconds:g})")
+    path = Path(file)
+    kind = KIND_BY_SUFFIX.get(path.suffix)
+    if kind not in ("bpftrace", "python"):
+        raise UsageError(f"{file}: a program to check ends in .bt (bpftrace) or .py (BCC)")
+    try:
+        if not path.is_file():
+            raise UsageError(f"{file}: {'not a file' if path.exists() else 'no such file'}")
+        source = path.read_text()
+    except PermissionError:
+        raise UsageError(f"{file}: cannot read it (permission denied)") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{file}: not a text file") from None
+    except OSError as e:
+        raise UsageError(f"{file}: cannot read it ({e.strerror})") from None
+    return ex, path, kind, source
+
+
+_FRAME = re.compile(r'^  File "(.*)", line \d+')
+
+
+def _drop_wrapper_frames(lines: list[str], run_dir: str | None) -> list[str]:
+    """A Python traceback without the frames of the wrapper (_PY_WRAPPER) and of runpy."""
+    out: list[str] = []
+    skipping = False
+    for ln in lines:
+        m = _FRAME.match(ln)
+        if m:
+            f = m.group(1)
+            skipping = f == "<frozen runpy>" or (run_dir is not None and f.startswith(run_dir + "/"))
+        elif not ln.startswith("    "):
+            skipping = False
+        if not skipping:
+            out.append(ln)
+    return out
+
+
+def _clean_stderr(text: str, run_dir: str | None, path: Path) -> str:
+    """The program's errors as the learner would see them: naming their file, without bpftrace's noise."""
+    lines = [ln for ln in text.splitlines() if ln.strip() and not _NOISE.search(ln)]
+    out = "\n".join(_drop_wrapper_frames(lines, run_dir))
+    if run_dir:
+        out = re.sub(re.escape(run_dir) + r"/example\.(bt|py)", str(path), out)
+    return out
+
+
+ATTACHED = "bpfhol check: attached"
+# A BCC program may print nothing until Ctrl-C, but run_program starts the traced window at the
+# first line a program prints. So the learner's file runs under this wrapper, which prints a
+# line once BPF() has compiled and attached (that line is removed before judging). runpy runs
+# the file itself, so tracebacks name the learner's file and lines.
+_PY_WRAPPER = """\
+import runpy, sys
+try:
+    import bcc
+except ImportError:
+    bcc = None
+if bcc is not None and hasattr(bcc, "BPF"):
+    _init = bcc.BPF.__init__
+    def _attached(self, *args, **kwargs):
+        _init(self, *args, **kwargs)
+        print({attached!r}, flush=True)
+    bcc.BPF.__init__ = _attached
+sys.argv = [{path!r}]
+sys.path.insert(0, {dir!r})
+runpy.run_path({path!r}, run_name="__main__")
+"""
+
+
+def _runnable(kind: str, path: Path, source: str) -> str:
+    # bpftrace says itself when it has attached (bpfhol.bpftrace): its program runs as written.
+    if kind != "python":
+        return source
+    p = path.resolve()
+    return _PY_WRAPPER.format(attached=ATTACHED, path=str(p), dir=str(p.parent))
+
+
+def _printed(stdout: str) -> str:
+    return "".join(ln for ln in stdout.splitlines(keepends=True) if ln.rstrip("\n") != ATTACHED)
+
+
+def _meaningful(stdout: str) -> bool:
+    """Did the program print anything but bpftrace's banner and blank lines?"""
+    return any(ln.strip() and not BANNER.match(ln.strip()) for ln in stdout.splitlines())
+
+
+def _kernel_probe_message(kinds: set[str]) -> str:
+    """What `bpfhol doctor` says about kprobes and kfunc on this machine, for a program that needs them."""
+    from bpfhol.checks import Env, check_kprobes
+
+    r = check_kprobes(Env.real())
+    uses = " and ".join(sorted(f"{k}:" for k in kinds))
+    return (f"your program uses {uses} probes, which this machine cannot attach: {r.detail}. "
+            "The exercises need only tracepoint:syscalls:* (see bpfhol doctor); use "
+            "tracepoint:syscalls:sys_enter_<name> / sys_exit_<name>")
+
+
+def _failure(run: Run, result: RunResult, source: str, run_dir: str | None) -> CannotJudge:
+    err = _clean_stderr(result.stderr, run_dir, run.path)
+    probes = probes_of(run.kind, source)
+    kernel = probes.kernel_probes
+    if kernel or re.search(r"kprobe_events|kfunc/kretfunc not available|attach_kprobe|cannot attach kprobe",
+                           err, re.I):
+        return CannotJudge(_kernel_probe_message(kernel or {"kprobe"}) + (f"\n{err}" if err else ""))
+    what = "bpftrace" if run.kind == "bpftrace" else "Python (BCC)"
+    status = result.returncode
+    return CannotJudge(f"your program did not run ({what} exited with status {status}"
+                       f"{' at once' if result.elapsed < 1 + run.seconds else ''}):\n{err or '(no message)'}")
+
+
+class _Reference:
+    """The reference bpftrace program, attached before the learner's program starts.
+
+    It is started here rather than by run_program because the learner's program must wait for
+    it to be attached (its BEGIN line), so that it sees the whole of the learner's window. It
+    prints its counts as it goes (reference.PRINT_MS) and is killed with its process group when
+    the learner's program has ended. The program goes on the command line: no file to remove.
+    """
+
+    def __init__(self, source: str) -> None:
+        self.proc = subprocess.Popen(
+            [*bpftrace_command(), "-e", f'BEGIN {{ printf("{ATTACHED}\\n"); }}\n{source}'],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            errors="replace", start_new_session=True,
+        )
+        self.lines: list[str] = []
+        self.attached = threading.Event()
+        self.started = time.monotonic()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            if line.rstrip("\n") == ATTACHED:
+                self.attached.set()
+            else:
+                self.lines.append(line)
+        self.attached.set()
+
+    def wait_attached(self, timeout: float) -> bool:
+        return self.attached.wait(timeout) and self.proc.poll() is None
+
+    def stop(self) -> Reference | None:
+        """Kill it; what it counted, if it ran."""
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc.wait()
+        self.reader.join(STOP_WAIT)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
+        text = "".join(self.lines)
+        if not text.strip():
+            return None
+        return Reference.from_output(text, time.monotonic() - self.started)
+
+
+def _raise_stopped(signum: int, frame: object) -> None:
+    raise _Stopped(signum)
+
+
+def _lab_for_check(seed: int | None, notes: list[str]) -> labs.LabInfo:
+    current = labs.running()
+    if current is not None:
+        if seed is not None and seed != current.seed:
+            raise UsageError(f"a lab is running with seed {current.seed}; stop it (sudo bpfhol stop) to check "
+                             f"against seed {seed}")
+        notes.append(f"judged against the running lab (seed {current.seed})")
+        if current.seed == 0:
+            notes.append("that lab runs the classic scenario (seed 0), the one the pages show: an output copied "
+                         "from a page would pass too; stop it (sudo bpfhol stop) and the check starts a lab with "
+                         "a fresh random seed")
+        return current
+    chosen = labs.fresh_seed() if seed is None else seed
+    lab = labs.start(chosen)
+    notes.append(f"started the lab for this check with seed {chosen}; it stops when the check ends")
+    return lab
+
+
+def check(exercise: str, file: str, seconds: float = DEFAULT_SECONDS, seed: int | None = None) -> tuple[Verdict, Run]:
+    """Run and judge; raises UsageError (bad input) or CannotJudge (the program did not give an answer)."""
+    ex, path, kind, source = _resolve(exercise, file, seconds)
+    require_root("bpfhol check")
+    if seed is not None:
+        labs.LAB.check_seed(seed)
+    run = Run(ex, path, kind, seconds)
+    if not probes_of(kind, source).text.strip() or not source.strip():
+        v = Verdict(ex.id)
+        v.add("program", False, f"{file} is empty: write a program that traces what the exercise asks")
+        return v, run
+    unignore_sigint()
+    old = {s: signal.signal(s, _raise_stopped) for s in (signal.SIGTERM, signal.SIGHUP)}
+    companion = Companion() if ex.family == "mmap" else None
+    ref: _Reference | None = None
+    run_dir: list[str] = []
+    try:
+        run.lab = _lab_for_check(seed, run.notes)
+        key = run.lab.key
+        if companion is not None:
+            companion.start()
+        ref = _Reference(program(ex.family, key))
+        if not ref.wait_attached(COMPILE_ALLOWANCE):
+            run.notes.append("the reference trace could not start: judged against the answer key alone")
+        result = run_program(kind, _runnable(kind, path, source), run=seconds, timeout=seconds + COMPILE_ALLOWANCE,
+                             cwd=path.resolve().parent, on_start=lambda pid, tmp: run_dir.append(tmp))
+        result.stdout = _printed(result.stdout)
+        run.result = result
+        ok_run = result.interrupted or result.timed_out or (result.returncode == 0 and _meaningful(result.stdout))
+        run.reference = ref.stop()
+        if run.reference is None:
+            run.notes.append("the reference trace gave nothing: judged against the answer key alone")
+        if not ok_run:
+            if result.returncode not in (0, None):
+                raise _failure(run, result, source, run_dir[0] if run_dir else None)
+            raise CannotJudge(f"your program ended by itself after {result.elapsed:.1f} s without printing "
+                              "anything: it must trace until Ctrl-C (or an exit() after a while) and print "
+                              "what it found")
+        if not _meaningful(result.stdout):
+            err = _clean_stderr(result.stderr, run_dir[0] if run_dir else None, path)
+            raise CannotJudge(f"your program printed nothing in {seconds:g} s of tracing and Ctrl-C: print "
+                              "your maps or results (bpftrace prints its maps at exit)"
+                              + (f"\nits errors:\n{err}" if err else ""))
+        if result.timed_out:
+            run.notes.append("your program did not end after Ctrl-C and was killed: judged on what it printed")
+        elif not result.interrupted:
+            run.notes.append(f"your program ended by itself after {result.elapsed:.1f} s")
+        verdict = grade(ex.id, result.stdout, key, run.reference, source=source, kind=kind, pids=run.lab.pids)
+        verdict.notes[:0] = run.notes
+        return verdict, run
+    finally:
+        # A second Ctrl-C must not cut the clean-up short: it would leave a lab or a tracer running.
+        stops = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+        try:
+            if ref is not None:
+                ref.stop()
+            if companion is not None:
+                companion.stop()
+            if run.lab is not None and run.lab.started_here:
+                labs.stop(run.lab)
+            for s, h in old.items():
+                signal.signal(s, h)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        run.elapsed = time.monotonic() - run.started
+
+
+def _report(verdict: Verdict, run: Run) -> str:
+    mark = {True: "right", False: "wrong", None: "note "}
+    lines = [f"bpfhol check {run.exercise.id} {run.path}: {run.exercise.question}"]
+    for f in verdict.findings:
+        lines.append(f"  {mark[f.ok]}  {f.criterion}: {f.message}")
+    for n in verdict.notes:
+        lines.append(f"  note   {n}")
+    word = {RIGHT: "RIGHT", WRONG: "WRONG"}.get(verdict.status, "NOT JUDGED")
+    lines.append(f"{word}: {run.exercise.id} ({run.exercise.page}, {run.exercise.section})")
+    return "\n".join(lines)
+
+
+def main(exercise: str | None, file: str | None, seconds: float = DEFAULT_SECONDS, seed: int | None = None,
+         as_json: bool = False, list_only: bool = False) -> int:
+    if list_only:
+        if as_json:
+            print(json.dumps([{"id": e.id, "question": e.question, "page": e.page, "section": e.section}
+                              for e in EXERCISES.values()], indent=2))
+        else:
+            print(list_exercises())
+        return 0
+    if not exercise or not file:
+        raise UsageError(f"usage: bpfhol check EXERCISE FILE (exercises: {known()}; bpfhol check --list)")
+    try:
+        verdict, run = check(exercise, file, seconds, seed)
+    except CannotJudge as e:
+        if as_json:
+            print(json.dumps({"exercise": exercise, "file": file, "verdict": "error", "error": str(e)}, indent=2))
+        else:
+            print(f"bpfhol check: {e}", file=sys.stderr)
+        return 2
+    except _Stopped:
+        print("bpfhol check: stopped", file=sys.stderr)
+        return 143
+    if as_json:
+        out: dict[str, Any] = verdict.as_json()
+        out.update({"file": file, "seconds": seconds, "elapsed": round(run.elapsed, 2),
+                    "seed": run.lab.seed if run.lab else None})
+        print(json.dumps(out, indent=2))
+    else:
+        print(_report(verdict, run))
+    return EXIT.get(verdict.status, 2)

@@ -1,0 +1,311 @@
+"""What a tracing program printed, as records the exercises can judge whatever the spelling.
+
+A learner's output comes in many shapes: bpftrace maps (`@name[k1, k2]: value`), bpftrace
+histograms (`@name[key]:` then `[4K, 8K)   150 |@@@|` rows), bpftrace's `-f json` lines, BCC
+tables (a header row of column names, then rows), BCC's `print_linear_hist` and
+`print_log2_hist` sections (`comm = mapit`, then `  1  : 100  |***|` rows), or free
+printf lines. Each becomes a `Record`: where it came from (a map's name, or a table's
+column names), its key parts, its value, or its histogram buckets.
+
+A map printed more than once (periodic printing with `interval`) keeps its last printing:
+a record with the same map name and keys replaces the earlier one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+MAX_LINES = 20000  # judge a flood on its last lines: maps print last
+
+_PARTS = re.compile(r"[=:,;()\[\]{}<>]+")
+_SUFFIX = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+_NUM = re.compile(r"^-?(?:0x[0-9a-fA-F]+|\d+(?:\.\d+)?)([KMGT]i?B?)?$")
+MAP_LINE = re.compile(r"^(@[\w.]*)(?:\[(.*)\])?:\s*(.*?)\s*$")
+_HIST_ROW = re.compile(r"^[\[(]\s*(-?[\w.]+|\.\.\.)\s*,\s*(-?[\w.]+|\.\.\.)\s*[\])]\s+(\d+)\s*\|")
+_BCC_LINEAR_ROW = re.compile(r"^\s*(-?\d+)\s*:\s*(\d+)\s*\|")
+_BCC_LOG2_ROW = re.compile(r"^\s*(\d+)\s*->\s*(\d+)\s*:\s*(\d+)\s*\|")
+_BCC_SECTION = re.compile(r"^\s*(\w[\w.-]*) = ([^=]*?)\s*$")  # print_*_hist's "comm = mapit"
+_BCC_HIST_HEADER = re.compile(r"^\s*(.*?)\s*:\s*count\s+distribution\s*$")
+_NOISE = (
+    re.compile(r"^Attaching \d+ probes?\.\.\.$"),
+    re.compile(r"^Tracing .*(Ctrl-C|Ctrl\+C).*$", re.I),
+)
+
+
+def number(text: str) -> float | None:
+    """A number as programs print it: 42, -9, 0x410002, 75%, 2.5, 8K (bpftrace's 1024s), 8KiB."""
+    t = text.strip().rstrip(",;")
+    if t.endswith("%"):
+        t = t[:-1]
+    m = _NUM.match(t)
+    if not m:
+        return None
+    suffix = (m.group(1) or "")[:1].upper()
+    body = t[: len(t) - len(m.group(1) or "")]
+    try:
+        value = float(int(body, 16)) if body.lower().startswith(("0x", "-0x")) else float(body)
+    except ValueError:
+        return None
+    return value * _SUFFIX[suffix]
+
+
+@dataclass
+class Bucket:
+    lo: float | None  # None: open-ended below
+    hi: float | None  # None: open-ended above
+    count: int
+
+
+@dataclass
+class Record:
+    """One fact the program printed."""
+
+    source: str  # "map", "hist", "table", "line"
+    name: str = ""  # map name, or the histogram's unit label (BCC), or "" for a free line
+    keys: tuple[str, ...] = ()  # map key parts / histogram section labels
+    value: str | None = None  # a map's value, as printed
+    cells: tuple[str, ...] = ()  # table row / free line: whitespace-separated fields
+    header: tuple[str, ...] = ()  # table: the column names above this row
+    buckets: list[Bucket] = field(default_factory=list)
+    line: str = ""  # the line as printed (the header line for a histogram)
+
+    def text(self) -> str:
+        """Everything this record says, for matching names in it."""
+        return " ".join([self.name, *self.keys, self.value or "", *self.cells, *self.header])
+
+    def words(self) -> list[str]:
+        """Key parts and cells: the labels a record can carry."""
+        return [*self.keys, *self.cells]
+
+    def mentions(self, word: str, as_path: bool = False) -> bool:
+        """Is `word` one of the record's labels? Also inside `comm=mapit` or `mapit:`; with `as_path`,
+        also as the last part of a path (a file name printed with its directory)."""
+        return any(_same_word(t, word, as_path) for w in self.words() for t in (w, *_PARTS.split(w)) if t)
+
+    def count(self) -> float | None:
+        """The record's count: a map's value, else a table's count column, else its last number."""
+        if self.value is not None:
+            return number(self.value.split()[0]) if self.value.split() else None
+        if self.source in ("table", "line"):
+            nums = [(i, number(c)) for i, c in enumerate(self.cells)]
+            nums = [(i, v) for i, v in nums if v is not None]
+            if self.header and len(self.header) == len(self.cells):
+                named = [(i, v) for i, v in nums if _is_count_column(self.header[i])]
+                if named:
+                    return named[0][1]
+                nums = [(i, v) for i, v in nums if not _is_id_column(self.header[i])]
+            return nums[-1][1] if nums else None
+        return None
+
+    def labelled_numbers(self) -> list[tuple[str, float, bool]]:
+        """(label, number, printed as a percentage) for every number this record carries.
+
+        The label of a map's value is the map's name; of a table cell, its column name; of a
+        number in a free line, the words around it.
+        """
+        out: list[tuple[str, float, bool]] = []
+        if self.value is not None:
+            v = number(self.value.split()[0]) if self.value.split() else None
+            if v is not None:
+                out.append((self.name + " " + " ".join(self.keys), v, self.value.strip().endswith("%")))
+            return out
+        for i, c in enumerate(self.cells):
+            v = number(c)
+            if v is None:
+                continue
+            if self.header and len(self.header) == len(self.cells):
+                label = self.header[i]
+            else:
+                before = " ".join(w for w in self.cells[max(0, i - 2):i] if number(w) is None)
+                after = self.cells[i + 1] if i + 1 < len(self.cells) and number(self.cells[i + 1]) is None else ""
+                label = f"{before} {after}".strip()
+            out.append((label, v, c.rstrip(",;").endswith("%")))
+        return out
+
+
+def _same_word(token: str, word: str, as_path: bool = False) -> bool:
+    t = token.strip().strip("\"',;:()")
+    return t == word or (as_path and t.endswith("/" + word))
+
+
+def _is_count_column(name: str) -> bool:
+    n = name.lower()
+    return any(w in n for w in ("count", "calls", "mmaps", "opens", "closes", "times", "hits", "events")) or n in (
+        "n", "#", "total", "num")
+
+
+def _is_id_column(name: str) -> bool:
+    return name.lower() in ("pid", "tid", "tgid", "fd", "uid", "ppid", "cpu", "id", "nr")
+
+
+def split_keys(text: str) -> tuple[str, ...]:
+    """`a, b, c` into parts; bpftrace prints multi-part keys with ", " between them."""
+    if text == "":
+        return ()
+    return tuple(p.strip() for p in text.split(", "))
+
+
+def _bound(text: str) -> float | None:
+    return None if text == "..." else number(text)
+
+
+def _json_records(obj: dict) -> list[Record]:
+    """bpftrace -f json: map, hist and printf objects (0.17 to 0.27 spell maps slightly differently)."""
+    kind, data = obj.get("type"), obj.get("data")
+    out: list[Record] = []
+    if kind in ("printf", "time", "print") and isinstance(data, str):
+        return parse(data).records
+    if kind not in ("map", "hist", "lhist", "stats") or not isinstance(data, dict):
+        return out
+    for name, content in data.items():
+        if not isinstance(content, dict):  # an unkeyed map: {"@x": 5}
+            if isinstance(content, list):
+                out.append(Record("hist", name, (), buckets=_json_buckets(content), line=json.dumps(obj)))
+            else:
+                out.append(Record("map", name, (), value=str(content), line=f"{name}: {content}"))
+            continue
+        out += _json_entries(name, (), content)
+    return out
+
+
+def _json_entries(name: str, prefix: tuple[str, ...], content: dict) -> list[Record]:
+    """Entries of a JSON map; a multi-part key is "a,b" (0.17) or nested objects (some later versions)."""
+    out: list[Record] = []
+    for key, value in content.items():
+        keys = prefix + tuple(p.strip() for p in str(key).split(","))
+        line = f"{name}[{', '.join(keys)}]"
+        if isinstance(value, list):
+            out.append(Record("hist", name, keys, buckets=_json_buckets(value), line=line))
+        elif isinstance(value, dict) and ("count" in value or "average" in value or "value" in value):
+            v = value.get("count", value.get("value"))  # stats(): {"count":..,"average":..,"total":..}
+            out.append(Record("map", name, keys, value=str(v), line=f"{line}: {value}"))
+        elif isinstance(value, dict):
+            out += _json_entries(name, keys, value)
+        else:
+            out.append(Record("map", name, keys, value=str(value), line=f"{line}: {value}"))
+    return out
+
+
+def _json_buckets(rows: list) -> list[Bucket]:
+    out = []
+    for r in rows:
+        if isinstance(r, dict):
+            lo, hi = r.get("min"), r.get("max")
+            out.append(Bucket(None if lo is None else float(lo), None if hi is None else float(hi) + 1,
+                              int(r.get("count", 0))))
+    return out
+
+
+@dataclass
+class Output:
+    records: list[Record]
+    lines: int  # lines printed
+    truncated: bool = False  # a flood: only the last MAX_LINES were judged
+
+    def maps(self) -> list[Record]:
+        return [r for r in self.records if r.source == "map"]
+
+    def hists(self) -> list[Record]:
+        return [r for r in self.records if r.source == "hist"]
+
+    def rows(self) -> list[Record]:
+        return [r for r in self.records if r.source in ("map", "table", "line")]
+
+
+def parse(text: str) -> Output:
+    lines = text.splitlines()
+    total = len(lines)
+    truncated = total > MAX_LINES
+    if truncated:
+        lines = lines[-MAX_LINES:]
+    records: list[Record] = []
+    by_key: dict[tuple[str, str, tuple[str, ...]], int] = {}
+
+    def add(rec: Record) -> None:
+        if rec.source in ("map", "hist"):
+            k = (rec.source, rec.name, rec.keys)
+            if k in by_key:  # printed again (interval): the later printing wins
+                records[by_key[k]] = rec
+                return
+            by_key[k] = len(records)
+        records.append(rec)
+
+    hist: Record | None = None  # the histogram whose rows follow
+    bcc_section: tuple[str, ...] = ()
+    header: tuple[str, ...] = ()
+    for raw in lines:
+        line = raw.rstrip()
+        s = line.strip()
+        if not s:
+            if hist is not None and hist.buckets:
+                hist = None
+            header = ()
+            continue
+        if s.startswith("{") and s.endswith("}"):
+            try:
+                obj = json.loads(s)
+            except ValueError:
+                obj = None
+            if isinstance(obj, dict):
+                for rec in _json_records(obj):
+                    add(rec)
+                continue
+        if any(p.match(s) for p in _NOISE):
+            continue
+        m = _HIST_ROW.match(s)
+        if m and hist is not None:
+            hist.buckets.append(Bucket(_bound(m.group(1)), _bound(m.group(2)), int(m.group(3))))
+            continue
+        m = _BCC_LOG2_ROW.match(line)
+        if m and hist is not None:
+            hist.buckets.append(Bucket(float(m.group(1)), float(m.group(2)) + 1, int(m.group(3))))
+            continue
+        m = _BCC_LINEAR_ROW.match(line)
+        if m and hist is not None and hist.source == "hist" and not hist.name.startswith("@"):
+            v = float(m.group(1))
+            hist.buckets.append(Bucket(v, v + 1, int(m.group(2))))
+            continue
+        m = _BCC_HIST_HEADER.match(line)
+        if m:
+            hist = Record("hist", m.group(1).strip(), bcc_section, line=line)
+            add(hist)
+            continue
+        m = MAP_LINE.match(s)
+        if m:
+            name, keys, value = m.group(1), split_keys(m.group(2) or ""), m.group(3)
+            hist = None
+            if value == "":  # a histogram's header: its rows follow
+                hist = Record("hist", name, keys, line=s)
+                add(hist)
+            else:
+                add(Record("map", name, keys, value=value, line=s))
+            continue
+        m = _BCC_SECTION.match(line)
+        if m and not _is_table_like(s):
+            bcc_section = (m.group(2),)
+            hist = None
+            continue
+        hist = None
+        cells = tuple(s.split())
+        if _looks_like_header(cells):
+            header = cells
+            continue
+        add(Record("table" if header else "line", "", (), cells=cells,
+                   header=header if len(header) == len(cells) else (), line=s))
+    return Output(records, total, truncated)
+
+
+def _is_table_like(s: str) -> bool:
+    return len(s.split()) > 3
+
+
+def _looks_like_header(cells: tuple[str, ...]) -> bool:
+    """A row of column names: every cell a word without digits, mostly upper case (COMM, PID, COUNT)."""
+    if len(cells) < 2:
+        return False
+    if any(number(c) is not None or any(ch.isdigit() for ch in c) for c in cells):
+        return False
+    upper = sum(1 for c in cells if c.upper() == c and any(ch.isalpha() for ch in c))
+    return upper >= max(2, len(cells) - 1)

@@ -1,0 +1,383 @@
+"""`bpfhol check`: the course's solutions pass, right answers written differently pass, typical
+wrong answers fail with the feedback that explains them, and bad input gets one clear message.
+
+The corpus lives in tests/check_corpus/<exercise>/{right,wrong}/; each wrong program names the
+feedback it must get in a comment line `expect: <words>`. The checks run as a learner runs
+them (`bpfhol check EXERCISE FILE`, a real process) against one workload for the module, with
+a fresh random seed, a 1 s window, two at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bpfhol.grading import lab as labs
+from bpfhol.grading.exercises import EXERCISES, grade
+from bpfhol.grading.parse import parse
+from bpfhol.labs import syscalls as scenario
+from tests.unprivileged import run_as_nobody
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "check_corpus"
+SNIPPETS = ROOT / "snippets" / "syscalls"
+SOLUTIONS = {
+    "mmap-1": "mmap-top-caller", "mmap-2": "mmap-sizes", "mmap-3": "mmap-shared-ratio",
+    "open-1": "open-files", "open-2": "open-by-process", "open-3": "open-tempfiles", "close-1": "close-ebadf",
+}
+WORKERS = 3
+SLOWEST = 1.0 + 2.0  # the window plus the 2 s a verdict may take on top of it
+_EXPECT = re.compile(r"expect: (.+)$", re.M)
+
+
+def corpus(which: str) -> list[tuple[str, Path]]:
+    return sorted((ex.name, f) for ex in CORPUS.iterdir() if ex.is_dir() for f in (ex / which).iterdir())
+
+
+def cmd(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bpfhol", *args], cwd=ROOT, capture_output=True, text=True,
+                          env=env, timeout=timeout)
+
+
+# --- without BPF: the criteria on recorded outputs, and bad input ------------------------------
+
+
+def test_every_page_exercise_is_listed() -> None:
+    p = cmd("check", "--list")
+    assert p.returncode == 0, p.stderr
+    ids = [line.split()[0] for line in p.stdout.splitlines() if line and not line.startswith(" ")]
+    assert ids == list(EXERCISES)
+    for ex in EXERCISES.values():
+        assert ex.section in (ROOT / "docs" / ex.page).read_text(), ex
+
+
+@pytest.mark.parametrize("exercise", list(SOLUTIONS))
+def test_pages_show_the_check_command(exercise: str) -> None:
+    page = (ROOT / "docs" / EXERCISES[exercise].page).read_text()
+    assert f"sudo bpfhol check {exercise} " in page
+
+
+@pytest.mark.parametrize("exercise,kind", [(e, k) for e in SOLUTIONS for k in ("bpftrace", "python")])
+def test_recorded_outputs_of_the_solutions_pass(exercise: str, kind: str) -> None:
+    """The outputs the pages show (the classic scenario) are right for the classic key."""
+    base = SOLUTIONS[exercise]
+    out = SNIPPETS / (f"{base}.out" if kind == "bpftrace" else f"{base}-bcc.out")
+    src = SNIPPETS / (f"{base}.bt" if kind == "bpftrace" else f"{base}.py")
+    key = scenario.answer_key(scenario.scenario(0))
+    v = grade(exercise, out.read_text(), key, source=src.read_text(), kind=kind)
+    assert v.right, v.as_json()
+
+
+def test_recorded_outputs_are_wrong_for_another_seed() -> None:
+    """A copied output fails where the seed changes the answer."""
+    key = scenario.answer_key(scenario.scenario(labs.fresh_seed()))
+    for exercise in ("mmap-2", "mmap-3", "open-1", "open-2"):
+        base = SOLUTIONS[exercise]
+        v = grade(exercise, (SNIPPETS / f"{base}.out").read_text(), key)
+        assert not v.right, (exercise, v.as_json())
+
+
+def test_parse_reads_bpftrace_json() -> None:
+    text = "\n".join([
+        '{"type": "attached_probes", "data": {"probes": 1}}',
+        '{"type": "map", "data": {"@mmaps": {"mapit": 1000, "bash": 3}}}',
+        '{"type": "hist", "data": {"@bytes": {"mapit": [{"min": 4096, "max": 8191, "count": 5}]}}}',
+    ])
+    out = parse(text)
+    assert [(r.name, r.keys, r.value) for r in out.maps()] == [("@mmaps", ("mapit",), "1000"),
+                                                                ("@mmaps", ("bash",), "3")]
+    (h,) = out.hists()
+    assert h.keys == ("mapit",) and (h.buckets[0].lo, h.buckets[0].hi) == (4096, 8192)
+
+
+def test_parse_keeps_the_last_printing_of_a_map() -> None:
+    out = parse("@c[mapit]: 10\n@c[bash]: 1\n\n@c[mapit]: 20\n")
+    assert [(r.keys, r.value) for r in out.maps()] == [(("mapit",), "20"), (("bash",), "1")]
+
+
+def one_line_error(p: subprocess.CompletedProcess[str]) -> str:
+    assert p.returncode == 2, p
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1, p.stderr
+    return lines[0]
+
+
+def test_unknown_exercise_lists_the_known_ones() -> None:
+    err = one_line_error(cmd("check", "mmap-9", "x.bt"))
+    assert "unknown exercise 'mmap-9'" in err and "mmap-1" in err and "close-1" in err
+
+
+def test_missing_file() -> None:
+    assert "no such file" in one_line_error(cmd("check", "mmap-1", "/nonexistent/x.bt"))
+
+
+def test_not_a_program() -> None:
+    assert ".bt (bpftrace) or .py (BCC)" in one_line_error(cmd("check", "mmap-1", "README.md"))
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("root reads every file")
+    f = tmp_path / "secret.bt"
+    f.write_text("BEGIN { }")
+    f.chmod(0)
+    p = run_as_nobody([sys.executable, "-m", "bpfhol", "check", "mmap-1", str(f)], cwd=ROOT,
+                      trees=[ROOT, tmp_path])
+    err = one_line_error(p)
+    assert "cannot read it" in err or "no such file" in err, err
+
+
+def test_not_root() -> None:
+    program = CORPUS / "mmap-1" / "right" / "unnamed-map.bt"
+    if os.geteuid() == 0:
+        p = run_as_nobody([sys.executable, "-m", "bpfhol", "check", "mmap-1", str(program)], cwd=ROOT, trees=[ROOT])
+    else:
+        p = cmd("check", "mmap-1", str(program))
+    assert "needs root" in one_line_error(p)
+
+
+# --- with BPF: real runs against one workload -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory, needs_bpf: None) -> Iterator[dict[str, Any]]:
+    """One workload for the module, fresh random seed, in a state directory of its own.
+
+    The checks run with a tag in their environment, which every process they start inherits,
+    and with a temporary directory of their own: what is left of them is told apart from what
+    other suites running on the machine leave at the same moment.
+    """
+    state = tmp_path_factory.mktemp("state")
+    state.chmod(0o700)
+    old = os.environ.get("BPFHOL_STATE_DIR")
+    os.environ["BPFHOL_STATE_DIR"] = str(state)
+    seed = labs.fresh_seed()
+    running = labs.start(seed)
+    try:
+        yield {"env": isolated(dict(os.environ)), "seed": seed, "lab": running, "state": state}
+    finally:
+        labs.stop(running)
+        if old is None:
+            del os.environ["BPFHOL_STATE_DIR"]
+        else:
+            os.environ["BPFHOL_STATE_DIR"] = old
+
+
+_TMPDIRS: list[str] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_tmpdirs() -> Iterator[None]:
+    yield
+    for d in _TMPDIRS:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def isolated(env: dict[str, str]) -> dict[str, str]:
+    tmp = tempfile.mkdtemp(prefix="bpfhol-check-test-", dir="/tmp")
+    _TMPDIRS.append(tmp)
+    os.chmod(tmp, 0o1777)  # like /tmp: a lab's workloads run as another user, who removes their directory
+    return dict(env, TMPDIR=tmp, BPFHOL_TEST_TAG=f"{os.getpid()}-{tmp}")
+
+
+def run_checks(lab: dict[str, Any], jobs: list[tuple[str, Path]]) -> list[tuple[str, Path, Any, float]]:
+    def one(job: tuple[str, Path]) -> tuple[str, Path, Any, float]:
+        t0 = time.monotonic()
+        p = cmd("check", job[0], str(job[1]), "--json", env=lab["env"])
+        return job[0], job[1], p, time.monotonic() - t0
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        return list(pool.map(one, jobs))
+
+
+def verdict(p: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    try:
+        return json.loads(p.stdout)
+    except ValueError:
+        return {"verdict": "?", "stdout": p.stdout, "stderr": p.stderr, "status": p.returncode}
+
+
+def leftovers(env: dict[str, str]) -> list[str]:
+    """What checks run with this environment left behind: processes (their program, the reference,
+    mapcheck, a lab's workloads) and files in their temporary directory."""
+    tag = f"BPFHOL_TEST_TAG={env['BPFHOL_TEST_TAG']}".encode()
+    found = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit() or d.name == str(os.getpid()):
+            continue
+        try:
+            if tag not in (d / "environ").read_bytes().split(b"\0"):
+                continue
+            argv = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            comm = (d / "comm").read_text().strip()
+        except OSError:
+            continue
+        found.append(f"{d.name} {comm}: {argv[:120]}")
+    found += [f"file {p}" for p in Path(env["TMPDIR"]).iterdir()]
+    return found
+
+
+def gone(env: dict[str, str], timeout: float = 5.0) -> list[str]:
+    """Leftovers, after giving processes being killed a moment to go."""
+    deadline = time.monotonic() + timeout
+    while (left := leftovers(env)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
+
+
+def test_course_solutions_pass(lab: dict[str, Any]) -> None:
+    jobs = [(e, SNIPPETS / f"{b}.{ext}") for e, b in SOLUTIONS.items() for ext in ("bt", "py")]
+    bad = []
+    for ex, path, p, _took in run_checks(lab, jobs):
+        v = verdict(p)
+        if p.returncode != 0 or v.get("verdict") != "right":
+            bad.append(f"{ex} {path.name}: {json.dumps(v)}")
+    assert not bad, "\n".join(bad)
+
+
+def test_right_answers_pass(lab: dict[str, Any]) -> None:
+    bad = []
+    for ex, path, p, _ in run_checks(lab, corpus("right")):
+        v = verdict(p)
+        if p.returncode != 0 or v.get("verdict") != "right":
+            bad.append(f"{ex} {path.name}: {json.dumps(v)}")
+    assert not bad, "\n".join(bad)
+
+
+def test_wrong_answers_fail_with_their_feedback(lab: dict[str, Any]) -> None:
+    bad = []
+    for ex, path, p, _ in run_checks(lab, corpus("wrong")):
+        v = verdict(p)
+        m = _EXPECT.search(path.read_text())
+        assert m, f"{path}: no 'expect:' line"
+        messages = " | ".join(f["message"] for f in v.get("findings", []) if f["ok"] is False)
+        if p.returncode != 1 or v.get("verdict") != "wrong" or m.group(1).strip() not in messages:
+            bad.append(f"{ex} {path.name}: want '{m.group(1).strip()}', got {json.dumps(v)}")
+    assert not bad, "\n".join(bad)
+    assert not gone(lab["env"])
+
+
+BAD_PROGRAMS = {
+    "syntax.bt": ("tracepoint:syscalls:sys_enter_mmap\n{\n\t@mmaps[comm] = count()\n\t@x = 1;\n}\n",
+                  r"syntax\.bt:4:\d+(-\d+)?: ERROR: syntax error"),
+    "syntax.py": ("from bcc import BPF\nb = BPF(text='int x(void *ctx) { return undefined_thing; }')\n",
+                  r"use of undeclared identifier 'undefined_thing'"),
+    "silent.bt": ("tracepoint:syscalls:sys_enter_mmap { $x = 1; }\n", r"printed nothing"),
+    "at-once.bt": ("BEGIN { exit(); }\n", r"ended by itself"),
+    "kprobe.bt": ("kprobe:do_sys_openat2 { @[comm] = count(); }\n", r"kprobe: probes.*CONFIG_KPROBES off"),
+    "kfunc.bt": ("kfunc:do_sys_openat2 { @[comm] = count(); }\n", r"kfunc: probes"),
+    "kprobe.py": ("from bcc import BPF\nb = BPF(text='int kprobe__do_sys_openat2(void *ctx) { return 0; }')\n"
+                  "print('Tracing')\n", r"kprobe: probes"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_PROGRAMS))
+def test_bad_programs_get_one_clear_message(lab: dict[str, Any], tmp_path: Path, name: str) -> None:
+    text, message = BAD_PROGRAMS[name]
+    f = tmp_path / name
+    f.write_text(text)
+    t0 = time.monotonic()
+    p = cmd("check", "mmap-1", str(f), env=lab["env"])
+    took = time.monotonic() - t0
+    assert p.returncode == 2, p
+    assert p.stdout == ""
+    assert re.search(message, p.stderr, re.S), p.stderr
+    assert p.stderr.startswith("bpfhol check: ")
+    assert not gone(lab["env"])
+    assert took < 20, took
+
+
+def test_a_flood_is_bounded(lab: dict[str, Any], tmp_path: Path) -> None:
+    f = tmp_path / "flood.py"
+    f.write_text("while True:\n    print('mapit flooding the terminal ' * 4)\n")
+    t0 = time.monotonic()
+    p = cmd("check", "mmap-1", str(f), "--json", env=lab["env"])
+    took = time.monotonic() - t0
+    assert p.returncode in (1, 2), p
+    assert took < 15, took
+    assert not gone(lab["env"])
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_check_leaves_nothing(tmp_path: Path, sig: signal.Signals, needs_bpf: None) -> None:
+    """Ctrl-C or SIGTERM during a check that started its own lab: program, reference and lab all go."""
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    env = isolated(dict(os.environ, BPFHOL_STATE_DIR=str(state)))
+    p = subprocess.Popen([sys.executable, "-m", "bpfhol", "check", "mmap-3", str(SNIPPETS / "mmap-shared-ratio.py"),
+                          "--seconds", "5"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, start_new_session=True)
+    time.sleep(3.0)  # the lab is up and the program is tracing
+    os.killpg(p.pid, sig)  # a terminal's Ctrl-C reaches the whole foreground group
+    out, err = p.communicate(timeout=30)
+    assert p.returncode != 0
+    assert not gone(env)
+    assert not labs_running(env), "the lab the check started is still running"
+
+
+def labs_running(env: dict[str, str]) -> bool:
+    return "no lab workloads running" not in cmd("status", env=env).stdout
+
+
+def test_a_check_starts_and_stops_its_own_lab(tmp_path: Path, needs_bpf: None) -> None:
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    env = isolated(dict(os.environ, BPFHOL_STATE_DIR=str(state)))
+    p = cmd("check", "open-1", str(SNIPPETS / "open-files.bt"), "--json", env=env)
+    v = verdict(p)
+    assert p.returncode == 0 and v["verdict"] == "right", v
+    assert v["seed"] != 0
+    assert not labs_running(env)
+    assert not gone(env)
+
+
+def test_newer_bpftrace_spellings() -> None:
+    """Boolean keys print true/false from bpftrace 0.2x; some versions nest multi-part JSON keys."""
+    key = scenario.answer_key(scenario.scenario(0))
+    text = "@shared[mapit, true]: 750\n@shared[mapit, false]: 250\n@shared[bash, false]: 3\n"
+    assert grade("mmap-3", text, key).right
+    nested = '{"type": "map", "data": {"@c": {"mapit": {"4096": 100, "8192": 100}}}}'
+    assert [r.keys for r in parse(nested).maps()] == [("mapit", "4096"), ("mapit", "8192")]
+
+
+_HOG = """
+import ctypes, mmap, time
+ctypes.CDLL(None).prctl(15, b"maphog", 0, 0, 0)
+while True:
+    for _ in range(150):  # 15000 calls a second: busier than several labs' mapit together
+        mmap.mmap(-1, 4096).close()
+    time.sleep(0.01)
+"""
+
+
+def test_busy_machine_judged_by_what_happened(lab: dict[str, Any], tmp_path: Path) -> None:
+    """A process mapping more than mapit does: the solution names it and is right; an answer that
+    assumes mapit is the busiest is wrong."""
+    assumes = tmp_path / "assumes-mapit.bt"
+    assumes.write_text("tracepoint:syscalls:sys_enter_mmap { @n = count(); }\n"
+                       'END { clear(@n); printf("@mmaps[mapit]: 1500\\n"); }\n')
+    hog = subprocess.Popen([sys.executable, "-c", _HOG], start_new_session=True)
+    try:
+        time.sleep(0.5)
+        right = cmd("check", "mmap-1", str(SNIPPETS / "mmap-top-caller.bt"), "--json", env=lab["env"])
+        wrong = cmd("check", "mmap-1", str(assumes), "--json", env=lab["env"])
+    finally:
+        os.killpg(hog.pid, signal.SIGKILL)
+        hog.wait()
+    assert right.returncode == 0, verdict(right)
+    assert "maphog" in right.stdout
+    assert wrong.returncode == 1, verdict(wrong)
+    assert "maphog made the most" in wrong.stdout, verdict(wrong)
