@@ -76,14 +76,14 @@ def test_recorded_outputs_of_the_solutions_pass(exercise: str, kind: str) -> Non
     base = SOLUTIONS[exercise]
     out = SNIPPETS / (f"{base}.out" if kind == "bpftrace" else f"{base}-bcc.out")
     src = SNIPPETS / (f"{base}.bt" if kind == "bpftrace" else f"{base}.py")
-    key = scenario.answer_key(scenario.scenario(0))
+    key = scenario.answer_key(0)
     v = grade(exercise, out.read_text(), key, source=src.read_text(), kind=kind)
     assert v.right, v.as_json()
 
 
 def test_recorded_outputs_are_wrong_for_another_seed() -> None:
     """A copied output fails where the seed changes the answer."""
-    key = scenario.answer_key(scenario.scenario(labs.fresh_seed()))
+    key = scenario.answer_key(labs.fresh_seed())
     for exercise in ("mmap-2", "mmap-3", "open-1", "open-2"):
         base = SOLUTIONS[exercise]
         v = grade(exercise, (SNIPPETS / f"{base}.out").read_text(), key)
@@ -346,7 +346,7 @@ def test_a_check_starts_and_stops_its_own_lab(tmp_path: Path, needs_bpf: None) -
 
 def test_newer_bpftrace_spellings() -> None:
     """Boolean keys print true/false from bpftrace 0.2x; some versions nest multi-part JSON keys."""
-    key = scenario.answer_key(scenario.scenario(0))
+    key = scenario.answer_key(0)
     text = "@shared[mapit, true]: 750\n@shared[mapit, false]: 250\n@shared[bash, false]: 3\n"
     assert grade("mmap-3", text, key).right
     nested = '{"type": "map", "data": {"@c": {"mapit": {"4096": 100, "8192": 100}}}}'
