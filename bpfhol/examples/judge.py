@@ -36,6 +36,17 @@ def check(spec: Spec, output: str, key: dict[str, Any] | None) -> list[str]:
     return broken
 
 
+def graded(ex: Example, output: str, key: dict[str, Any] | None) -> list[str]:
+    """What the exercise's own criteria (`check:`, as `bpfhol check` applies them) find wrong."""
+    if ex.spec.check is None or key is None:
+        return []
+    from bpfhol.grading.exercises import grade
+
+    verdict = grade(ex.spec.check, output, key, source=ex.source, kind=ex.kind)
+    return [] if verdict.right else [f"check {ex.spec.check}: {m}" for m in verdict.messages()] or [
+        f"check {ex.spec.check}: not judged right ({verdict.status})"]
+
+
 def shown_key(ex: Example) -> dict[str, Any] | None:
     return get(ex.lab).answer_key(CAPTURE_SEED) if ex.lab else None
 
@@ -52,11 +63,13 @@ def judge(ex: Example, result: RunResult, key: dict[str, Any] | None, *, shown: 
             wrong.append("printed nothing on stdout and ended before its run: period (did it ever attach?)")
     try:
         wrong += [f"live output: {b}" for b in check(ex.spec, result.stdout, key)]
+        wrong += [f"live output: {b}" for b in graded(ex, result.stdout, key)]
         if shown:
             if ex.shown is None:
                 wrong.append(f"shown output snippets/{ex.shown_name} is missing: run pytest --update-shown")
             else:
                 wrong += [f"shown output: {b}" for b in check(ex.spec, ex.shown, shown_key(ex))]
+                wrong += [f"shown output: {b}" for b in graded(ex, ex.shown, shown_key(ex))]
     except Exception as e:  # a placeholder naming nothing in the answer key
         wrong.append(f"expectation error: {e}")
     return wrong

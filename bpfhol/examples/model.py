@@ -17,8 +17,10 @@ Placeholders are filled in from the running lab's answer key:
   {a.b±N}     any whole number within N of it
   {a.list.*}  each item in turn: the innermost group `( ... )` around it is repeated once per item,
               so a row per item, in order, is one expectation whatever the seed makes the list's length.
-`args` are the program's command-line arguments ($1 in bpftrace, sys.argv in Python), filled in
-as plain text from the same key, which also holds the running workloads' pids: {pid.chatty}.
+`check: mmap-1` grades the output with that exercise's criteria (bpfhol.grading), the same ones
+`bpfhol check` applies to a learner's program. `args` are the program's command-line arguments
+($1 in bpftrace, sys.argv in Python), filled in as plain text from the same key, which also holds
+the running workloads' pids: {pid.chatty}.
 
 This layer imports nothing else of the engine: collect, run and judge build on it.
 """
@@ -30,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-KEYS = ("run", "timeout", "expect", "expect-none", "exit", "exclusive", "illustration", "requires", "args")
+KEYS = ("run", "timeout", "expect", "expect-none", "exit", "exclusive", "illustration", "requires", "args", "check")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.]*?)(?:\.(\*)|±(\d+))?\}")
 _REQUIREMENT = re.compile(
     r"^(?:(?P<arch>arch)\s+(?P<arches>[\w|]+)"
@@ -80,6 +82,7 @@ class Spec:
     illustration: str | None = None
     requires: list[Requirement] = field(default_factory=list)
     args: str | None = None
+    check: str | None = None  # an exercise id: its answer criteria judge the output too
 
     @property
     def hard_timeout(self) -> float:
@@ -114,11 +117,18 @@ def parse_spec(body: str) -> Spec:
                 spec.requires.append(parse_requirement(value))
             elif key == "args":
                 spec.args = value
+            elif key == "check":
+                spec.check = value
             else:
                 _compile_template(value)  # a typo'd regex fails here, not at run time
                 (spec.expect if key == "expect" else spec.expect_none).append(value)
         except (ValueError, re.error) as e:
             raise SpecError(f"line {n} of the example comment ({key}): {e}") from None
+    if spec.check is not None:
+        from bpfhol.grading.exercises import EXERCISES  # the ids live with the criteria
+
+        if spec.check not in EXERCISES:
+            raise SpecError(f"check: unknown exercise '{spec.check}' (known: {', '.join(EXERCISES)})")
     if spec.illustration and (spec.expect or spec.expect_none or spec.run):
         raise SpecError("an illustration is shown, not run: it takes no run/expect lines")
     if not spec.illustration and not spec.expect:
