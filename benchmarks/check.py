@@ -56,7 +56,7 @@ def main() -> int:
         os.chmod(state, 0o700)
         env = dict(os.environ, BPFHOL_STATE_DIR=state)
         os.environ["BPFHOL_STATE_DIR"] = state
-        lab = labs.start(labs.fresh_seed())
+        lab = labs.start("syscalls", labs.fresh_seed())
         try:
             print(f"bpfhol check, {args.seconds:g} s window, {args.runs} runs each, against a running lab "
                   f"(seed {lab.seed}); budget {args.seconds + BUDGET:g} s")

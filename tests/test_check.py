@@ -165,11 +165,15 @@ def lab(tmp_path_factory: pytest.TempPathFactory, needs_bpf: None) -> Iterator[d
     old = os.environ.get("BPFHOL_STATE_DIR")
     os.environ["BPFHOL_STATE_DIR"] = str(state)
     seed = labs.fresh_seed()
-    running = labs.start(seed)
+    running = labs.start("syscalls", seed)
+    io = None
     try:
+        io = labs.start("io", labs.fresh_seed("io"))  # the latency and payloads exercises' workload
         yield {"env": isolated(dict(os.environ)), "seed": seed, "lab": running, "state": state}
     finally:
         labs.stop(running)
+        if io is not None:
+            labs.stop(io)
         if old is None:
             del os.environ["BPFHOL_STATE_DIR"]
         else:

@@ -36,6 +36,7 @@ from bpfhol.grading.exercises import EXERCISES, Exercise, grade, known
 from bpfhol.grading.probes import probes_of
 from bpfhol.grading.reference import Reference, program
 from bpfhol.grading.verdict import RIGHT, WRONG, Verdict
+from bpfhol.labs import LABS
 
 DEFAULT_SECONDS = 1.0
 MAX_SECONDS = 60.0
@@ -143,7 +144,7 @@ if bcc is not None and hasattr(bcc, "BPF"):
         _init(self, *args, **kwargs)
         print({attached!r}, flush=True)
     bcc.BPF.__init__ = _attached
-sys.argv = [{path!r}]
+sys.argv = [{path!r}, *sys.argv[1:]]
 sys.path.insert(0, {dir!r})
 runpy.run_path({path!r}, run_name="__main__")
 """
@@ -245,8 +246,8 @@ def _raise_stopped(signum: int, frame: object) -> None:
     raise _Stopped(signum)
 
 
-def _lab_for_check(seed: int | None, notes: list[str]) -> labs.LabInfo:
-    current = labs.running()
+def _lab_for_check(name: str, seed: int | None, notes: list[str]) -> labs.LabInfo:
+    current = labs.running(name)
     if current is not None:
         if seed is not None and seed != current.seed:
             raise UsageError(f"a lab is running with seed {current.seed}; stop it (sudo bpfhol stop) to check "
@@ -257,8 +258,8 @@ def _lab_for_check(seed: int | None, notes: list[str]) -> labs.LabInfo:
                          "from a page would pass too; stop it (sudo bpfhol stop) and the check starts a lab with "
                          "a fresh random seed")
         return current
-    chosen = labs.fresh_seed() if seed is None else seed
-    lab = labs.start(chosen)
+    chosen = labs.fresh_seed(name) if seed is None else seed
+    lab = labs.start(name, chosen)
     notes.append(f"started the lab for this check with seed {chosen}; it stops when the check ends")
     return lab
 
@@ -268,7 +269,7 @@ def check(exercise: str, file: str, seconds: float = DEFAULT_SECONDS, seed: int 
     ex, path, kind, source = _resolve(exercise, file, seconds)
     require_root("bpfhol check")
     if seed is not None:
-        labs.LAB.check_seed(seed)
+        LABS[ex.lab].check_seed(seed)
     run = Run(ex, path, kind, seconds)
     if not probes_of(kind, source).text.strip() or not source.strip():
         v = Verdict(ex.id)
@@ -280,21 +281,27 @@ def check(exercise: str, file: str, seconds: float = DEFAULT_SECONDS, seed: int 
     ref: _Reference | None = None
     run_dir: list[str] = []
     try:
-        run.lab = _lab_for_check(seed, run.notes)
+        run.lab = _lab_for_check(ex.lab, seed, run.notes)
         key = run.lab.key
         if companion is not None:
             companion.start()
-        ref = _Reference(program(ex.family, key))
-        if not ref.wait_attached(COMPILE_ALLOWANCE):
-            run.notes.append("the reference trace could not start: judged against the answer key alone")
+        if ex.family:  # answers about the whole machine: what it did in the same window
+            ref = _Reference(program(ex.family, key))
+            if not ref.wait_attached(COMPILE_ALLOWANCE):
+                run.notes.append("the reference trace could not start: judged against the answer key alone")
+        argv = []
+        if ex.subject is not None:  # the page's programs take the process's pid as $1
+            argv = [str(run.lab.pids[ex.subject])]
+            run.notes.append(f"ran with {ex.subject}'s pid, {argv[0]}, as its argument ($1, sys.argv[1])")
         result = run_program(kind, _runnable(kind, path, source), run=seconds, timeout=seconds + COMPILE_ALLOWANCE,
-                             cwd=path.resolve().parent, on_start=lambda pid, tmp: run_dir.append(tmp))
+                             cwd=path.resolve().parent, on_start=lambda pid, tmp: run_dir.append(tmp), argv=argv)
         result.stdout = _printed(result.stdout)
         run.result = result
         ok_run = result.interrupted or result.timed_out or (result.returncode == 0 and _meaningful(result.stdout))
-        run.reference = ref.stop()
-        if run.reference is None:
-            run.notes.append("the reference trace gave nothing: judged against the answer key alone")
+        if ref is not None:
+            run.reference = ref.stop()
+            if run.reference is None:
+                run.notes.append("the reference trace gave nothing: judged against the answer key alone")
         if not ok_run:
             if result.returncode not in (0, None):
                 raise _failure(run, result, source, run_dir[0] if run_dir else None)

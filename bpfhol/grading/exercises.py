@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from bpfhol.grading import facts
+from bpfhol.grading import facts, io
 from bpfhol.grading.parse import Output, Record, number, parse
 from bpfhol.grading.probes import Probes, probes_of
 from bpfhol.grading.reference import COMPANION_COMM, Reference, program
@@ -63,8 +63,10 @@ class Exercise:
     page: str  # the page, relative to docs/
     section: str
     question: str
-    family: str  # which reference program runs alongside: mmap, open, close
+    family: str  # which reference program runs alongside: mmap, open, close ("" for none)
     judge: Callable[[Evidence, Verdict], None]
+    lab: str = "syscalls"  # the lab whose workload the exercise traces
+    subject: str | None = None  # the process a program is given the pid of, as its argument ($1)
 
 
 # --- shared criteria -----------------------------------------------------------------------------
@@ -644,6 +646,21 @@ EXERCISES: dict[str, Exercise] = {
         Exercise("close-1", "syscalls/exercises-close.md", "Find the bad closes",
                  "Find every close(2) call on an invalid file descriptor: the process (pid and name) and "
                  "the descriptor.", "close", judge_bad_closes),
+        Exercise("latency-1", "syscalls/latency.md", "1. How slow are the reads?",
+                 "How long does each of pipewait's read(2) calls take? Show the distribution.", "",
+                 io.judge_read_latency, lab="io"),
+        Exercise("latency-2", "syscalls/latency.md", "2. Waiting or working?",
+                 "Which of pipewait's reads and digest's getrandom(2) calls wait, and which work?", "",
+                 io.judge_asleep, lab="io"),
+        Exercise("latency-3", "syscalls/latency.md", "3. Where does a process spend its time in the kernel?",
+                 "Rank pipewait's system calls by the total time it spends in each.", "",
+                 io.judge_top_total, lab="io", subject="pipewait"),
+        Exercise("payloads-1", "syscalls/payloads.md", "1. What does chatty log?",
+                 "What is the session token chatty writes to its standard error?", "", io.judge_token, lab="io",
+                 subject="chatty"),
+        Exercise("payloads-2", "syscalls/payloads.md", "2. What does chatty read?",
+                 "In which mode does chatty run (what does it read from its settings file)?", "",
+                 io.judge_mode, lab="io", subject="chatty"),
     )
 }
 
@@ -652,9 +669,10 @@ def known() -> str:
     return ", ".join(EXERCISES)
 
 
-def reference_program(exercise_id: str, key: dict[str, Any]) -> str:
-    """The bpftrace program whose output, run alongside, is `grade()`'s `reference`."""
-    return program(EXERCISES[exercise_id].family, key)
+def reference_program(exercise_id: str, key: dict[str, Any]) -> str | None:
+    """The bpftrace program whose output, run alongside, is `grade()`'s `reference` (None: none needed)."""
+    family = EXERCISES[exercise_id].family
+    return program(family, key) if family else None
 
 
 def grade(
