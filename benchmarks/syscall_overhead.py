@@ -16,6 +16,14 @@ Each configuration is timed R times over N calls; the fastest run and the median
 Part 2, attaching and detaching: how long bpftrace takes to attach one per-syscall probe and
 every `tracepoint:syscalls:sys_enter_*` probe, and to detach them after Ctrl-C (SIGINT).
 
+Part 3, A/B with the kernel's own accounting: R rounds; in each, every configuration is
+attached in turn, and the loop is timed untraced right before attaching (A) and traced (B), so
+that a slow spell of the machine hits both sides of a pair.  While it is attached, the loop runs
+once more with kernel.bpf_stats_enabled=1, and the BPF programs' run_time_ns / run_cnt (the
+figures `bpftool prog show` prints, read here from /proc/PID/fdinfo of bpftrace's program fds)
+give what one run of the program itself costs, apart from the tracepoint machinery around it.
+The sysctl is restored afterwards.  Medians over the rounds, and the range, are printed.
+
 Needs root. The loop is x86_64 code; elsewhere a Python loop of os.getppid() is timed instead
 (its figures include the interpreter's own cost per call).
 """
@@ -198,6 +206,82 @@ def part_overhead(calls: int, repeats: int) -> None:
         free()
 
 
+BPF_STATS = "/proc/sys/kernel/bpf_stats_enabled"
+BPF_PROG_TYPE_TRACEPOINT = 5
+
+
+def prog_stats(pid: int) -> tuple[int, int]:
+    """Sum of (run_time_ns, run_cnt) over the tracepoint programs process `pid` holds open."""
+    run_ns = runs = 0
+    fd_dir = f"/proc/{pid}/fd"
+    for fd in os.listdir(fd_dir):
+        try:
+            if os.readlink(f"{fd_dir}/{fd}") != "anon_inode:bpf-prog":
+                continue
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                info = dict(line.split(":\t", 1) for line in f.read().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        if int(info.get("prog_type", "-1")) != BPF_PROG_TYPE_TRACEPOINT:
+            continue
+        run_ns += int(info.get("run_time_ns", "0"))
+        runs += int(info.get("run_cnt", "0"))
+    return run_ns, runs
+
+
+@contextmanager
+def bpf_stats() -> Iterator[None]:
+    """kernel.bpf_stats_enabled=1 for the duration; the previous value afterwards."""
+    with open(BPF_STATS) as f:
+        before = f.read().strip()
+    with open(BPF_STATS, "w") as f:
+        f.write("1")
+    try:
+        yield
+    finally:
+        with open(BPF_STATS, "w") as f:
+            f.write(before)
+
+
+def _spread(values: list[float]) -> str:
+    return f"{statistics.median(values):+7.1f}  [{min(values):+.1f} .. {max(values):+.1f}]"
+
+
+def part_ab(calls: int, rounds: int) -> None:
+    loop, what, free = make_loop()
+    deltas: dict[str, list[float]] = {label: [] for label, _ in CONFIGS}
+    per_run: dict[str, list[float]] = {label: [] for label, _ in CONFIGS}
+    runs_per_call: dict[str, list[float]] = {label: [] for label, _ in CONFIGS}
+    base: list[float] = []
+    try:
+        print(f"A/B, {rounds} rounds: {what}, {calls} calls a timing, median of 3 timings per side;"
+              f" program cost from bpf_stats", flush=True)
+        for r in range(rounds):
+            for label, program in CONFIGS:
+                _, untraced = ns_per_call(loop, calls, 3)
+                base.append(untraced)
+                with tracing(program) as tracer:
+                    _, traced = ns_per_call(loop, calls, 3)
+                    with bpf_stats():
+                        ns0, n0 = prog_stats(tracer.proc.pid)
+                        loop(calls)
+                        ns1, n1 = prog_stats(tracer.proc.pid)
+                deltas[label].append(traced - untraced)
+                if n1 > n0:
+                    per_run[label].append((ns1 - ns0) / (n1 - n0))
+                runs_per_call[label].append((n1 - n0) / calls)
+            print(f"  round {r + 1}/{rounds} done", flush=True)
+        print(f"  {'untraced (all A sides)':58} {statistics.median(base):7.1f} ns/call"
+              f"  [{min(base):.1f} .. {max(base):.1f}]")
+        print(f"  {'':58} {'traced - untraced':>24}   {'one program run (bpf_stats)':>30}  runs/call")
+        for label, _ in CONFIGS:
+            prog = _spread(per_run[label]) if per_run[label] else "   (no runs)"
+            print(f"  {label:58} {_spread(deltas[label]):>24}   {prog:>30}"
+                  f"  {statistics.median(runs_per_call[label]):5.2f}", flush=True)
+    finally:
+        free()
+
+
 def part_attach() -> None:
     print("Attaching and detaching with bpftrace (count() on each probe)", flush=True)
     for probes in ATTACH_PROBES:
@@ -220,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--calls", type=int, default=1_000_000, help="getppid() calls per timed run")
     ap.add_argument("--repeats", type=int, default=7, help="timed runs per configuration (the median is shown)")
     ap.add_argument("--no-attach", action="store_true", help="skip part 2 (it takes about a minute here)")
+    ap.add_argument("--ab-rounds", type=int, default=5, help="rounds of part 3 (0 skips it)")
+    ap.add_argument("--only-ab", action="store_true", help="run part 3 only")
     args = ap.parse_args(argv)
     if os.geteuid() != 0:
         print("benchmarks.syscall_overhead: bpftrace loads BPF programs: run it as root", file=sys.stderr)
@@ -230,9 +316,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Linux {platform.release()} {platform.machine()}, {os.cpu_count()} CPUs, "
           f"{time.strftime('%Y-%m-%d')}, bpftrace: {' '.join(bpftrace_command())}", flush=True)
     try:
-        part_overhead(args.calls, args.repeats)
-        if not args.no_attach:
-            part_attach()
+        if not args.only_ab:
+            part_overhead(args.calls, args.repeats)
+            if not args.no_attach:
+                part_attach()
+        if args.ab_rounds > 0:
+            part_ab(args.calls, args.ab_rounds)
     except (BenchError, FileNotFoundError, subprocess.TimeoutExpired) as e:
         print(f"benchmarks.syscall_overhead: {e}", file=sys.stderr)
         return 1
