@@ -39,11 +39,21 @@ KIND_BY_SUFFIX = {".bt": "bpftrace", ".py": "python", ".sh": "sh"}
 KINDS = ("bpftrace", "python", "sh")
 
 # Shell examples are written as a learner pastes them ("sudo bpftrace -l ..."): these
-# functions route them to the configured tools, and make sudo a no-op for root.
+# functions route them to the configured tools, and make sudo a no-op for root (an
+# environment set with sudo, `sudo env VAR=1 bpftrace`, included).
 _SH_PRELUDE = """\
 bpftrace() { command $BPFHOL_BPFTRACE "$@"; }
 python3() { command $BPFHOL_PYTHON "$@"; }
-sudo() { if [ "$(id -u)" -eq 0 ]; then "$@"; else command sudo "$@"; fi; }
+sudo() {
+  [ "$(id -u)" -eq 0 ] || { command sudo "$@"; return; }
+  # As root: run the command here, so bpftrace/python3 above still apply; VAR=value words
+  # (`sudo env VAR=1 bpftrace ...`, `sudo VAR=1 bpftrace ...`) go to its environment.
+  [ "$1" != env ] || shift
+  ( while [ $# -gt 0 ] && [ "${1#*=}" != "$1" ] && [ "${1%%=*}" = "${1%%[!A-Za-z0-9_]*}" ]; do
+      export "$1"; shift
+    done
+    "$@" )
+}
 """
 
 GRACE = 10.0  # seconds a program may take to print its maps after SIGINT
