@@ -56,6 +56,7 @@ sudo() { if [ "$(id -u)" -eq 0 ]; then "$@"; else command sudo "$@"; fi; }
 GRACE = 10.0  # seconds a program may take to print its maps after SIGINT
 ATTACH_SETTLE = 0.5  # seconds allowed for attaching after bpftrace's banner, without a BEGIN line
 _BANNER = re.compile(r"^Attaching \d+ probes?\.\.\.$")
+_ATTACHED = re.compile(r"^Attached \d+ probes?$")  # bpftrace 0.24+: on stderr, once attached
 
 
 def unignore_sigint() -> None:
@@ -104,11 +105,13 @@ class _Reader:
     stream: object
     lines: list[str] = field(default_factory=list)
     first: threading.Event = field(default_factory=threading.Event)
+    marks: re.Pattern[str] | None = None  # only lines matching it set `first` (None: any line)
 
     def __call__(self) -> None:
         for line in iter(self.stream.readline, ""):  # type: ignore[attr-defined]
             self.lines.append(line)
-            self.first.set()
+            if self.marks is None or self.marks.match(line.strip()):
+                self.first.set()
         self.first.set()
 
 
@@ -194,7 +197,9 @@ def run_program(
             return RunResult(cmd, 127, "", f"cannot run {cmd[0]}: {e.strerror}\n", 0.0, None)
         if on_start is not None:
             on_start(proc.pid, tmp)
-        out, err = _Reader(proc.stdout), _Reader(proc.stderr)
+        # Attached: the first line on stdout, or bpftrace 0.24+'s banner on stderr.
+        out = _Reader(proc.stdout)
+        err = _Reader(proc.stderr, first=out.first, marks=_ATTACHED)
         threads = [threading.Thread(target=r, daemon=True) for r in (out, err)]
         for t in threads:
             t.start()
@@ -204,8 +209,8 @@ def run_program(
         try:
             if run is not None:
                 out.first.wait(max(0.0, deadline - time.monotonic()))
-                if proc.poll() is None and out.lines:
-                    if kind == "bpftrace" and _BANNER.match(out.lines[0].strip()):
+                if proc.poll() is None and out.first.is_set():
+                    if kind == "bpftrace" and out.lines and _BANNER.match(out.lines[0].strip()):
                         settle = time.monotonic() + ATTACH_SETTLE
                         while len(out.lines) < 2 and proc.poll() is None and time.monotonic() < settle:
                             time.sleep(0.01)

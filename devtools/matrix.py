@@ -1,0 +1,286 @@
+"""The toolchain matrix: the course's suite in minimal Debian chroots, one toolchain after another.
+
+    sudo ./dev matrix [NAME...] [--full] [--rebuild] [--no-result]
+
+Each toolchain is a Debian release whose bpftrace, BCC and Python the course runs with, on
+the host's kernel.  Its chroot is built once (devtools.chroot) and reused; the checkout's
+files are copied in, and the README's own command runs there: `./dev test` (machine set-up,
+then pytest), as root with CI=true.  Without --full the site's build and browser tests are
+left out (they do not depend on the toolchain) and so is Chromium.
+
+Prints a table per toolchain, and writes the result to docs/tested-on.json (the site's
+*Tested on* page is made from it).  Exit status 1 when anything failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from devtools import chroot
+from devtools.chroot import Chroot
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULT = ROOT / "docs" / "tested-on.json"
+TOOLCHAINS = {"debian12": "bookworm", "debian13": "trixie", "unstable": "sid"}
+REFERENCE = "debian12"  # where the pages' outputs are captured
+REPORT = "tmp/bpfhol-matrix-report.json"  # inside the chroot
+STOP_GRACE = 20.0  # seconds the suite gets to clean up after Ctrl-C
+# Warnings about the machine, not the program; the pages explain them (Finding probes, Deep dive).
+ENVIRONMENT_WARNINGS = re.compile(
+    r"RLIMIT_MEMLOCK|available_filter_functions|kernel headers|Kernel headers|lockdown|Lockdown"
+)
+
+
+class Stopped(Exception):
+    """SIGTERM or SIGHUP: leave as Ctrl-C would."""
+
+
+@dataclass
+class Outcome:
+    name: str
+    suite: str
+    versions: dict[str, str] = field(default_factory=dict)
+    tests: list[dict[str, Any]] = field(default_factory=list)
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    exitstatus: int | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    log: str = ""
+
+    def count(self, outcome: str) -> int:
+        same = {"failed": ("failed", "error")}.get(outcome, (outcome,))
+        return sum(1 for t in self.tests if t["outcome"] in same)
+
+    def warnings(self) -> list[tuple[str, str]]:
+        return [(e["snippet"], w) for e in self.examples for w in e["warnings"] if not ENVIRONMENT_WARNINGS.search(w)]
+
+    @property
+    def ok(self) -> bool:
+        return self.exitstatus == 0 and self.count("failed") == 0 and not self.warnings()
+
+
+def say(msg: str) -> None:
+    print(f"[matrix] {msg}", flush=True)
+
+
+# --- one toolchain ---------------------------------------------------------------------------------------
+
+
+def prepare(ch: Chroot, rebuild: bool, log: Path) -> dict[str, float]:
+    """Build the chroot if needed; bring the checkout and host network files in. Timings."""
+    timings: dict[str, float] = {}
+    if rebuild or not chroot.is_built(ch):
+        say(f"{ch.name}: building a {ch.suite} chroot in {ch.root} (debootstrap, minbase; log {log})")
+        t = time.monotonic()
+        chroot.build(ch, log)
+        timings["build"] = time.monotonic() - t
+    chroot.configure(ch)
+    changed = chroot.sync_checkout(ROOT, ch)
+    say(f"{ch.name}: checkout copied to /{chroot.CHECKOUT} ({changed} files changed)")
+    return timings
+
+
+def suite_command(full: bool) -> tuple[list[str], dict[str, str]]:
+    """The README's test command, as the chroot runs it, and its environment."""
+    env = {"CI": "true", "BPFHOL_REPORT": f"/{REPORT}"}
+    args = ["-p", "devtools.report", "-p", "no:cacheprovider"]
+    if not full:
+        env["BPFHOL_BROWSER"] = "no"
+        args.append("--ignore=tests/site")
+    return ["bash", "-c", f'cd /{chroot.CHECKOUT} && exec ./dev test "$@"', "dev", *args], env
+
+
+def run_suite(ch: Chroot, full: bool, log: Path) -> int | None:
+    """The suite in the chroot, its output to `log`; Ctrl-C reaches it and it cleans up first."""
+    argv, env = suite_command(full)
+    with log.open("a") as out:
+        proc = chroot.popen_in(ch, argv, env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            return proc.wait()
+        except BaseException:
+            _stop(proc)
+            raise
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=STOP_GRACE)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        pass
+
+
+def _capture(ch: Chroot, argv: list[str]) -> str:
+    done = chroot.run_in(ch, argv, capture_output=True, text=True)
+    return (done.stdout or done.stderr).strip()
+
+
+def versions(ch: Chroot) -> dict[str, str]:
+    bpftrace = _capture(ch, ["bpftrace", "--version"])
+    return {
+        "debian": _capture(ch, ["cat", "/etc/debian_version"]),
+        "bpftrace": re.sub(r"^bpftrace v?", "", bpftrace),
+        "bcc": _capture(ch, ["dpkg-query", "-W", "-f", "${Version}", "python3-bpfcc"]).split("+")[0],
+        "python": _capture(ch, ["python3", "-c", "import platform; print(platform.python_version())"]),
+        "kernel": platform.release(),
+        "arch": platform.machine(),
+    }
+
+
+def read_report(ch: Chroot) -> dict[str, Any]:
+    try:
+        return json.loads((ch.root / REPORT).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def run_toolchain(name: str, *, full: bool, rebuild: bool) -> Outcome:
+    ch = Chroot(name, TOOLCHAINS[name], chroot.host_mirror())
+    log = chroot.CACHE / f"{name}.log"
+    chroot.CACHE.mkdir(parents=True, exist_ok=True)
+    log.write_text("")
+    result = Outcome(name, ch.suite, log=str(log))
+    t0 = time.monotonic()
+    result.timings = prepare(ch, rebuild, log)
+    (ch.root / REPORT).unlink(missing_ok=True)
+    with chroot.mounted(ch):
+        say(f"{name}: ./dev test in the chroot (log {log})")
+        t = time.monotonic()
+        result.exitstatus = run_suite(ch, full, log)
+        result.timings["suite"] = time.monotonic() - t
+        result.versions = versions(ch)
+    report = read_report(ch)
+    result.tests, result.examples = report.get("tests", []), report.get("examples", [])
+    result.timings["wall"] = time.monotonic() - t0
+    return result
+
+
+# --- output ---------------------------------------------------------------------------------------------
+
+
+def table(results: list[Outcome]) -> str:
+    head = ("toolchain", "Debian", "bpftrace", "BCC", "Python", "passed", "failed", "skipped", "wall")
+    rows = [head]
+    for r in results:
+        v = r.versions
+        rows.append((r.name, v.get("debian", "?"), v.get("bpftrace", "?"), v.get("bcc", "?"), v.get("python", "?"),
+                     str(r.count("passed")), str(r.count("failed")), str(r.count("skipped")),
+                     f"{r.timings.get('wall', 0):.0f} s"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
+
+
+def details(r: Outcome) -> list[str]:
+    lines = []
+    for t in r.tests:
+        if t["outcome"] in ("failed", "error"):
+            lines.append(f"  {r.name}: FAILED {t['id']}")
+    for t in r.tests:
+        if t["outcome"] == "skipped":
+            lines.append(f"  {r.name}: skipped {t['id']}: {t.get('reason', '')}")
+    for snippet, w in r.warnings():
+        lines.append(f"  {r.name}: WARNING in {snippet}: {w}")
+    if r.exitstatus not in (0, 1) or not r.tests:
+        lines.append(f"  {r.name}: the suite ended with exit status {r.exitstatus}; see {r.log}")
+    elif not r.ok:
+        lines.append(f"  {r.name}: details in {r.log}")
+    t = r.timings
+    phases = ", ".join(f"{k} {v:.0f} s" for k, v in t.items() if k != "wall")
+    lines.append(f"  {r.name}: {phases}")
+    return lines
+
+
+def as_json(r: Outcome, commit: str) -> dict[str, Any]:
+    return {
+        "name": r.name,
+        "suite": r.suite,
+        **r.versions,
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
+        "commit": commit,
+        "passed": r.count("passed"),
+        "failed": r.count("failed"),
+        "skipped": r.count("skipped"),
+        "wall_seconds": round(r.timings.get("wall", 0.0), 1),
+        "examples": [{k: e[k] for k in ("page", "line", "snippet", "outcome", "reason")} for e in r.examples],
+        "failures": [t["id"] for t in r.tests if t["outcome"] in ("failed", "error")],
+        "skips": [{"test": t["id"], "reason": t.get("reason", "")} for t in r.tests if t["outcome"] == "skipped"],
+    }
+
+
+def write_result(results: list[Outcome], path: Path) -> None:
+    """Replace the toolchains that ran in the result file; keep the others, in matrix order."""
+    commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+                            capture_output=True, text=True).stdout.strip()
+    try:
+        kept = {t["name"]: t for t in json.loads(path.read_text())["toolchains"]}
+    except (OSError, ValueError, KeyError):
+        kept = {}
+    kept.update({r.name: as_json(r, commit) for r in results})
+    ordered = [kept[n] for n in TOOLCHAINS if n in kept]
+    path.write_text(json.dumps({"reference": REFERENCE, "toolchains": ordered}, indent=1) + "\n")
+
+
+# --- command line -----------------------------------------------------------------------------------------
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="./dev matrix", description=__doc__.split("\n\n")[0])
+    p.add_argument("names", nargs="*", metavar="NAME",
+                   help=f"toolchains to run (default: all: {', '.join(TOOLCHAINS)})")
+    p.add_argument("--full", action="store_true", help="the whole suite, site build and browser tests too")
+    p.add_argument("--rebuild", action="store_true", help="build the chroots again from nothing")
+    p.add_argument("--no-result", action="store_true", help=f"do not write {RESULT.relative_to(ROOT)}")
+    args = p.parse_args(argv)
+    aliases = {**{n: n for n in TOOLCHAINS}, **{s: n for n, s in TOOLCHAINS.items()}, "sid": "unstable"}
+    unknown = [n for n in args.names if n not in aliases]
+    if unknown:
+        p.error(f"no toolchain {', '.join(unknown)} (there are: {', '.join(TOOLCHAINS)})")
+    args.names = [aliases[n] for n in args.names] or list(TOOLCHAINS)
+    return args
+
+
+def _raise_stopped(signum: int, frame: object) -> None:
+    raise Stopped(signal.Signals(signum).name)
+
+
+def main(argv: list[str]) -> int:
+    args = parse(argv)
+    if os.geteuid() != 0:
+        print("./dev matrix: run it as root (sudo ./dev matrix): it builds chroots and loads BPF programs",
+              file=sys.stderr)
+        return 2
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _raise_stopped)
+    results: list[Outcome] = []
+    t0 = time.monotonic()
+    try:
+        for name in args.names:  # one after another: examples that want a quiet machine get one
+            results.append(run_toolchain(name, full=args.full, rebuild=args.rebuild))
+    except (KeyboardInterrupt, Stopped) as e:
+        say(f"stopped ({e or 'Ctrl-C'}); mounts undone, nothing left running")
+        return 130
+    print()
+    print(table(results))
+    for r in results:
+        for line in details(r):
+            print(line)
+    say(f"{len(results)} toolchains in {time.monotonic() - t0:.0f} s")
+    if not args.no_result:
+        write_result(results, RESULT)
+        say(f"result written to {RESULT.relative_to(ROOT)}")
+    return 0 if all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
