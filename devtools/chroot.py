@@ -117,7 +117,7 @@ def configure(ch: Chroot) -> None:
     cas = ch.root / "usr/local/share/ca-certificates"
     changed = [_install(c, cas / c.name) for c in sorted(LOCAL_CAS.glob("*.crt"))]
     if any(changed):
-        run_in(ch, ["update-ca-certificates"], stdout=subprocess.DEVNULL)
+        run_in(ch, ["update-ca-certificates"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def tracked_files(checkout: Path) -> list[str]:
