@@ -25,7 +25,9 @@ from pathlib import Path
 CACHE = Path(os.environ.get("BPFHOL_MATRIX_CACHE", "/var/cache/bpfhol-matrix"))
 STAMP = ".bpfhol-matrix-stamp"
 CHECKOUT = "root/bpfhol"  # where the course's checkout lives inside a chroot
-INCLUDE = ("ca-certificates",)  # besides minbase: pip needs the CA bundle before setup installs it
+# Besides minbase: the CA bundle (pip needs it before setup installs it), and git, as on a machine
+# that cloned the course.  A chroot built without one gets it installed by configure().
+INCLUDE = ("ca-certificates", "git")
 # Files of the host's network setup a chroot needs (name resolution, locally trusted CAs).
 HOST_FILES = ("etc/resolv.conf", "etc/hosts")
 LOCAL_CAS = Path("/usr/local/share/ca-certificates")
@@ -54,7 +56,7 @@ class Chroot:
         return self.root / CHECKOUT
 
     def stamp(self) -> dict[str, object]:
-        return {"suite": self.suite, "mirror": self.mirror, "variant": "minbase", "include": list(INCLUDE)}
+        return {"suite": self.suite, "mirror": self.mirror, "variant": "minbase"}
 
 
 def host_mirror(sources: Path = Path("/etc/apt")) -> str:
@@ -72,9 +74,10 @@ def host_mirror(sources: Path = Path("/etc/apt")) -> str:
 
 def is_built(ch: Chroot) -> bool:
     try:
-        return json.loads((ch.root / STAMP).read_text()) == ch.stamp()
+        stamp = json.loads((ch.root / STAMP).read_text())
     except (OSError, ValueError):
         return False
+    return all(stamp.get(k) == v for k, v in ch.stamp().items())
 
 
 def build(ch: Chroot, log: Path) -> None:
@@ -87,10 +90,16 @@ def build(ch: Chroot, log: Path) -> None:
         shutil.rmtree(ch.root)
     tmp.parent.mkdir(parents=True, exist_ok=True)
     cmd = ["debootstrap", "--variant=minbase", f"--include={','.join(INCLUDE)}", ch.suite, str(tmp), ch.mirror]
-    with log.open("a") as out:
-        done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT)
-    if done.returncode != 0:
-        raise RuntimeError(f"debootstrap {ch.suite} failed (exit {done.returncode}); see {log}")
+    try:
+        with log.open("a") as out:
+            done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT)
+        if done.returncode != 0:
+            raise RuntimeError(f"debootstrap {ch.suite} failed (exit {done.returncode}); see {log}")
+    except BaseException:  # Ctrl-C too: debootstrap mounts /proc and /sys in the target while it works
+        kill_all_in(tmp)
+        unmount_all(tmp)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     (tmp / STAMP).write_text(json.dumps(ch.stamp()) + "\n")
     tmp.rename(ch.root)
 
@@ -114,10 +123,19 @@ def configure(ch: Chroot) -> None:
     conf = ch.root / "etc/apt/apt.conf.d/99bpfhol-matrix"
     if not conf.is_file() or conf.read_text() != APT_CONF:
         conf.write_text(APT_CONF)
+    ensure_packages(ch)
     cas = ch.root / "usr/local/share/ca-certificates"
     changed = [_install(c, cas / c.name) for c in sorted(LOCAL_CAS.glob("*.crt"))]
     if any(changed):
         run_in(ch, ["update-ca-certificates"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def ensure_packages(ch: Chroot) -> None:
+    missing = [p for p in INCLUDE if run_in(ch, ["dpkg-query", "-W", p], capture_output=True).returncode != 0]
+    if missing:
+        run_in(ch, ["apt-get", "update", "-q"], stdout=subprocess.DEVNULL, check=True)
+        run_in(ch, ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing],
+               env={"DEBIAN_FRONTEND": "noninteractive"}, stdout=subprocess.DEVNULL, check=True)
 
 
 def tracked_files(checkout: Path) -> list[str]:

@@ -75,6 +75,21 @@ def say(msg: str) -> None:
     print(f"[matrix] {msg}", flush=True)
 
 
+WORKLOADS = ("mapit", "opener", "oldopen", "tempfiles", "closeall")  # the syscalls lab's processes
+
+
+def other_workloads() -> list[str]:
+    """The lab's workload processes already running (another suite on this machine, say)."""
+    found = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() in WORKLOADS:
+                found.append(f"{comm.read_text().strip()} ({comm.parent.name})")
+        except OSError:
+            continue
+    return found
+
+
 # --- one toolchain ---------------------------------------------------------------------------------------
 
 
@@ -154,6 +169,9 @@ def run_toolchain(name: str, *, full: bool, rebuild: bool) -> Outcome:
     result = Outcome(name, ch.suite, log=str(log))
     t0 = time.monotonic()
     result.timings = prepare(ch, rebuild, log)
+    if busy := other_workloads():
+        say(f"{name}: WARNING: the lab's workload already runs here ({', '.join(busy)}): the examples that"
+            " name the busiest process may fail")
     (ch.root / REPORT).unlink(missing_ok=True)
     with chroot.mounted(ch):
         say(f"{name}: ./dev test in the chroot (log {log})")
