@@ -238,6 +238,8 @@ def _mount(*args: str) -> None:
 def mounted(ch: Chroot) -> Iterator[Chroot]:
     """/ bound on itself, /proc, /sys (rbind: tracefs, securityfs, BTF) and /dev inside; undone on any exit."""
     root = ch.root
+    if busy := processes_in(root):
+        raise RuntimeError(f"{root} is in use (pids {', '.join(map(str, busy))}): leave it, then run again")
     unmount_all(root)  # a previous run killed before it could clean up
     try:
         # The chroot's / a mount point of its own, as on a machine: `unshare --propagation` needs one.

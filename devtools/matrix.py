@@ -58,6 +58,7 @@ class Outcome:
     exitstatus: int | None = None
     timings: dict[str, float] = field(default_factory=dict)
     log: str = ""
+    error: str = ""  # why the suite could not run at all
 
     def count(self, outcome: str) -> int:
         same = {"failed": ("failed", "error")}.get(outcome, (outcome,))
@@ -68,7 +69,7 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        return self.exitstatus == 0 and self.count("failed") == 0 and not self.warnings()
+        return not self.error and self.exitstatus == 0 and self.count("failed") == 0 and not self.warnings()
 
 
 def say(msg: str) -> None:
@@ -93,18 +94,21 @@ def other_workloads() -> list[str]:
 # --- one toolchain ---------------------------------------------------------------------------------------
 
 
-def prepare(ch: Chroot, rebuild: bool, log: Path) -> dict[str, float]:
-    """Build the chroot if needed; bring the checkout and host network files in. Timings."""
-    timings: dict[str, float] = {}
-    if rebuild or not chroot.is_built(ch):
-        say(f"{ch.name}: building a {ch.suite} chroot in {ch.root} (debootstrap, minbase; log {log})")
-        t = time.monotonic()
-        chroot.build(ch, log)
-        timings["build"] = time.monotonic() - t
+def build(ch: Chroot, rebuild: bool, log: Path) -> dict[str, float]:
+    """Build the chroot if it is not built yet (or again, with --rebuild). Timings."""
+    if not rebuild and chroot.is_built(ch):
+        return {}
+    say(f"{ch.name}: building a {ch.suite} chroot in {ch.root} (debootstrap, minbase; log {log})")
+    t = time.monotonic()
+    chroot.build(ch, log)
+    return {"build": time.monotonic() - t}
+
+
+def prepare(ch: Chroot) -> None:
+    """Bring the host's network files and the checkout in (the chroot mounted: apt may run)."""
     chroot.configure(ch)
     changed = chroot.sync_checkout(ROOT, ch)
     say(f"{ch.name}: checkout copied to /{chroot.CHECKOUT} ({changed} files changed)")
-    return timings
 
 
 def suite_command(full: bool) -> tuple[list[str], dict[str, str]]:
@@ -168,12 +172,13 @@ def run_toolchain(name: str, *, full: bool, rebuild: bool) -> Outcome:
     log.write_text("")
     result = Outcome(name, ch.suite, log=str(log))
     t0 = time.monotonic()
-    result.timings = prepare(ch, rebuild, log)
+    result.timings = build(ch, rebuild, log)
     if busy := other_workloads():
         say(f"{name}: WARNING: the lab's workload already runs here ({', '.join(busy)}): the examples that"
             " name the busiest process may fail")
     (ch.root / REPORT).unlink(missing_ok=True)
     with chroot.mounted(ch):
+        prepare(ch)
         say(f"{name}: ./dev test in the chroot (log {log})")
         t = time.monotonic()
         result.exitstatus = run_suite(ch, full, log)
@@ -210,7 +215,9 @@ def details(r: Outcome) -> list[str]:
             lines.append(f"  {r.name}: skipped {t['id']}: {t.get('reason', '')}")
     for snippet, w in r.warnings():
         lines.append(f"  {r.name}: WARNING in {snippet}: {w}")
-    if r.exitstatus not in (0, 1) or not r.tests:
+    if r.error:
+        lines.append(f"  {r.name}: could not run: {r.error}")
+    elif r.exitstatus not in (0, 1) or not r.tests:
         lines.append(f"  {r.name}: the suite ended with exit status {r.exitstatus}; see {r.log}")
     elif not r.ok:
         lines.append(f"  {r.name}: details in {r.log}")
@@ -245,7 +252,7 @@ def write_result(results: list[Outcome], path: Path) -> None:
         kept = {t["name"]: t for t in json.loads(path.read_text())["toolchains"]}
     except (OSError, ValueError, KeyError):
         kept = {}
-    kept.update({r.name: as_json(r, commit) for r in results})
+    kept.update({r.name: as_json(r, commit) for r in results if not r.error})
     ordered = [kept[n] for n in TOOLCHAINS if n in kept]
     path.write_text(json.dumps({"reference": REFERENCE, "toolchains": ordered}, indent=1) + "\n")
 
@@ -285,7 +292,11 @@ def main(argv: list[str]) -> int:
     t0 = time.monotonic()
     try:
         for name in args.names:  # one after another: examples that want a quiet machine get one
-            results.append(run_toolchain(name, full=args.full, rebuild=args.rebuild))
+            try:
+                results.append(run_toolchain(name, full=args.full, rebuild=args.rebuild))
+            except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
+                say(f"{name}: could not run: {e}")
+                results.append(Outcome(name, TOOLCHAINS[name], error=str(e)))
     except (KeyboardInterrupt, Stopped) as e:
         say(f"stopped ({e or 'Ctrl-C'}); mounts undone, nothing left running")
         return 130
