@@ -35,7 +35,15 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULT = ROOT / "docs" / "tested-on.json"
 TOOLCHAINS = {"debian12": "bookworm", "debian13": "trixie", "unstable": "sid"}
 REFERENCE = "debian12"  # where the pages' outputs are captured
-REPORT = "tmp/bpfhol-matrix-report.json"  # inside the chroot
+REPORT = "tmp/bpfhol-matrix-report"  # inside the chroot: REPORT-PART.json for each part of the suite
+# Without --full the suite runs as two pytest processes at once, after one `./dev setup`: the
+# examples and the workload tests (which share the machine with the lab's workload), and the
+# harness and other tests (which start no workload).  Each part mostly waits on tracing.
+PARTS = {
+    "examples": ["docs", "tests/test_workloads.py"],
+    "harness": ["tests", "--ignore=tests/site", "--ignore=tests/test_workloads.py"],
+}
+PYTEST = ".venv/bin/python -m pytest -p devtools.report -p no:cacheprovider"  # what `./dev test` runs
 STOP_GRACE = 20.0  # seconds the suite gets to clean up after Ctrl-C
 # Warnings the pages explain (System calls, "couldn't set RLIMIT_MEMLOCK" and "On a newer bpftrace"):
 # about the machine, or bpftrace 0.27's false alarms on portable code.
@@ -111,34 +119,54 @@ def prepare(ch: Chroot) -> None:
     say(f"{ch.name}: checkout copied to /{chroot.CHECKOUT} ({changed} files changed)")
 
 
-def suite_command(full: bool) -> tuple[list[str], dict[str, str]]:
-    """The README's test command, as the chroot runs it, and its environment."""
-    env = {"CI": "true", "BPFHOL_REPORT": f"/{REPORT}"}
-    args = ["-p", "devtools.report", "-p", "no:cacheprovider"]
-    if not full:
-        env["BPFHOL_BROWSER"] = "no"
-        args.append("--ignore=tests/site")
-    return ["bash", "-c", f'cd /{chroot.CHECKOUT} && exec ./dev test "$@"', "dev", *args], env
+def suite_commands(full: bool) -> dict[str, str]:
+    """The README's test command as the chroot runs it: part name -> shell command."""
+    if full:  # exactly `./dev test`
+        return {"full": "./dev test -p devtools.report -p no:cacheprovider"}
+    return {part: f"{PYTEST} {' '.join(args)}" for part, args in PARTS.items()}
 
 
-def run_suite(ch: Chroot, full: bool, log: Path) -> int | None:
+def run_suite(ch: Chroot, full: bool, log: Path) -> int:
     """The suite in the chroot, its output to `log`; Ctrl-C reaches it and it cleans up first."""
-    argv, env = suite_command(full)
-    with log.open("a") as out:
-        proc = chroot.popen_in(ch, argv, env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            return proc.wait()
-        except BaseException:
-            _stop(proc)
-            raise
-
-
-def _stop(proc: subprocess.Popen) -> None:
+    env = {"CI": "true"} if full else {"CI": "true", "BPFHOL_BROWSER": "no"}
+    cd = f"cd /{chroot.CHECKOUT} && "
+    if not full:  # one set-up before the parts start (each would otherwise run it at once)
+        with log.open("a") as out:
+            setup = chroot.run_in(ch, ["bash", "-c", cd + "./dev setup"], env=env, stdin=subprocess.DEVNULL,
+                                  stdout=out, stderr=subprocess.STDOUT)
+        if setup.returncode != 0:
+            return setup.returncode
+    procs = {}
     try:
-        os.killpg(proc.pid, signal.SIGINT)
-        proc.wait(timeout=STOP_GRACE)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        pass
+        for part, cmd in suite_commands(full).items():
+            out = log.with_name(f"{log.stem}-{part}.log").open("w")
+            procs[part] = chroot.popen_in(ch, ["bash", "-c", cd + "exec " + cmd],
+                                          {**env, "BPFHOL_REPORT": f"/{REPORT}-{part}.json"},
+                                          stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+            out.close()
+        return max(p.wait() for p in procs.values())
+    except BaseException:
+        _stop(list(procs.values()))
+        raise
+    finally:
+        with log.open("a") as out:
+            for part in procs:
+                out.write(log.with_name(f"{log.stem}-{part}.log").read_text())
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
+    """Ctrl-C to each part's process group, then time to clean up (it stops its workload, its tracers)."""
+    for proc in procs:
+        try:
+            os.killpg(proc.pid, signal.SIGINT)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + STOP_GRACE
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
 
 
 def _capture(ch: Chroot, argv: list[str]) -> str:
@@ -159,13 +187,31 @@ def versions(ch: Chroot) -> dict[str, str]:
 
 
 def read_report(ch: Chroot) -> dict[str, Any]:
-    try:
-        return json.loads((ch.root / REPORT).read_text())
-    except (OSError, ValueError):
-        return {}
+    """The parts' reports merged: every test, the examples, the worst exit status."""
+    merged: dict[str, Any] = {"tests": [], "examples": [], "exitstatus": 0}
+    for f in sorted((ch.root / REPORT).parent.glob(Path(REPORT).name + "-*")):
+        try:
+            part = json.loads(f.read_text())
+        except (OSError, ValueError):
+            continue
+        merged["tests"] += part["tests"]
+        merged["examples"] += part["examples"]
+        merged["exitstatus"] = max(merged["exitstatus"], part["exitstatus"])
+    return merged
 
 
-def run_toolchain(name: str, *, full: bool, rebuild: bool) -> Outcome:
+def wait_quiet(name: str, seconds: float) -> list[str]:
+    """Wait up to `seconds` for another run's workload to end; what still runs."""
+    deadline = time.monotonic() + seconds
+    if (busy := other_workloads()) and seconds > 0:
+        say(f"{name}: waiting up to {seconds:.0f} s for the lab's workload already running to end")
+    while busy and time.monotonic() < deadline:
+        time.sleep(1)
+        busy = other_workloads()
+    return busy
+
+
+def run_toolchain(name: str, *, full: bool, rebuild: bool, quiet: float = 0.0) -> Outcome:
     ch = Chroot(name, TOOLCHAINS[name], chroot.host_mirror())
     log = chroot.CACHE / f"{name}.log"
     chroot.CACHE.mkdir(parents=True, exist_ok=True)
@@ -173,10 +219,11 @@ def run_toolchain(name: str, *, full: bool, rebuild: bool) -> Outcome:
     result = Outcome(name, ch.suite, log=str(log))
     t0 = time.monotonic()
     result.timings = build(ch, rebuild, log)
-    if busy := other_workloads():
+    if busy := wait_quiet(name, quiet):
         say(f"{name}: WARNING: the lab's workload already runs here ({', '.join(busy)}): the examples that"
             " name the busiest process may fail")
-    (ch.root / REPORT).unlink(missing_ok=True)
+    for old in (ch.root / REPORT).parent.glob(Path(REPORT).name + "-*"):
+        old.unlink()
     with chroot.mounted(ch):
         prepare(ch)
         say(f"{name}: ./dev test in the chroot (log {log})")
@@ -221,9 +268,8 @@ def details(r: Outcome) -> list[str]:
         lines.append(f"  {r.name}: the suite ended with exit status {r.exitstatus}; see {r.log}")
     elif not r.ok:
         lines.append(f"  {r.name}: details in {r.log}")
-    t = r.timings
-    phases = ", ".join(f"{k} {v:.0f} s" for k, v in t.items() if k != "wall")
-    lines.append(f"  {r.name}: {phases}")
+    if phases := ", ".join(f"{k} {v:.0f} s" for k, v in r.timings.items() if k != "wall"):
+        lines.append(f"  {r.name}: {phases}")
     return lines
 
 
@@ -266,6 +312,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
                    help=f"toolchains to run (default: all: {', '.join(TOOLCHAINS)})")
     p.add_argument("--full", action="store_true", help="the whole suite, site build and browser tests too")
     p.add_argument("--rebuild", action="store_true", help="build the chroots again from nothing")
+    p.add_argument("--wait-quiet", type=float, default=0.0, metavar="S",
+                   help="wait up to S seconds for another run of the lab's workload to end first")
     p.add_argument("--no-result", action="store_true", help=f"do not write {RESULT.relative_to(ROOT)}")
     args = p.parse_args(argv)
     aliases = {**{n: n for n in TOOLCHAINS}, **{s: n for n, s in TOOLCHAINS.items()}, "sid": "unstable"}
@@ -293,7 +341,7 @@ def main(argv: list[str]) -> int:
     try:
         for name in args.names:  # one after another: examples that want a quiet machine get one
             try:
-                results.append(run_toolchain(name, full=args.full, rebuild=args.rebuild))
+                results.append(run_toolchain(name, full=args.full, rebuild=args.rebuild, quiet=args.wait_quiet))
             except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
                 say(f"{name}: could not run: {e}")
                 results.append(Outcome(name, TOOLCHAINS[name], error=str(e)))

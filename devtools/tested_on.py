@@ -27,7 +27,8 @@ def summary(toolchains: list[dict[str, Any]], reference: str) -> list[str]:
             "failed", "skipped"]
     lines = [_row(head), _row(["---"] * len(head))]
     for t in toolchains:
-        name = f"Debian {t['debian']} ({t['suite']})" + (", reference" if t["name"] == reference else "")
+        release = "unstable" if t["suite"] == "sid" else t["debian"]
+        name = f"Debian {release} ({t['suite']})" + (", reference" if t["name"] == reference else "")
         lines.append(_row([name, t["bpftrace"], t["bcc"], t["python"], f"`{t['kernel']}`", t["arch"], t["date"],
                            str(t["passed"]), str(t["failed"]), str(t["skipped"])]))
     return lines
