@@ -336,6 +336,7 @@ def main(argv: list[str]) -> int:
         return 2
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _raise_stopped)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started as `cmd &` (SIGINT ignored)
     results: list[Outcome] = []
     t0 = time.monotonic()
     try:
@@ -346,7 +347,7 @@ def main(argv: list[str]) -> int:
                 say(f"{name}: could not run: {e}")
                 results.append(Outcome(name, TOOLCHAINS[name], error=str(e)))
     except (KeyboardInterrupt, Stopped) as e:
-        say(f"stopped ({e or 'Ctrl-C'}); mounts undone, nothing left running")
+        say(f"stopped ({str(e) or 'Ctrl-C'}); mounts undone, nothing left running")
         return 130
     print()
     print(table(results))
