@@ -57,8 +57,8 @@ def examples(toolchains: list[dict[str, Any]]) -> list[str]:
 
 def render(result: dict[str, Any]) -> str:
     toolchains = result["toolchains"]
-    lines = summary(toolchains, result.get("reference", ""))
-    lines += ["", "### Every example", "", *examples(toolchains)]
+    lines = ["## Toolchains", "", *summary(toolchains, result.get("reference", ""))]
+    lines += ["", "## Every example", "", *examples(toolchains)]
     return "\n".join(lines)
 
 
