@@ -40,7 +40,7 @@ REPORT = "tmp/bpfhol-matrix-report"  # inside the chroot: REPORT-PART.json for e
 # examples and the workload tests (which share the machine with the lab's workload), and the
 # harness and other tests (which start no workload).  Each part mostly waits on tracing.
 PARTS = {
-    "examples": ["docs", "tests/test_workloads.py"],
+    "examples": ["tests/test_workloads.py", "docs"],  # in this order, as `./dev test` runs them
     "harness": ["tests", "--ignore=tests/site", "--ignore=tests/test_workloads.py"],
 }
 PYTEST = ".venv/bin/python -m pytest -p devtools.report -p no:cacheprovider"  # what `./dev test` runs
