@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,14 +103,38 @@ def other_workloads() -> list[str]:
 # --- one toolchain ---------------------------------------------------------------------------------------
 
 
-def build(ch: Chroot, rebuild: bool, log: Path) -> dict[str, float]:
-    """Build the chroot if it is not built yet (or again, with --rebuild). Timings."""
-    if not rebuild and chroot.is_built(ch):
-        return {}
-    say(f"{ch.name}: building a {ch.suite} chroot in {ch.root} (debootstrap, minbase; log {log})")
-    t = time.monotonic()
-    chroot.build(ch, log)
-    return {"build": time.monotonic() - t}
+def toolchain(name: str) -> Chroot:
+    return Chroot(name, TOOLCHAINS[name], chroot.host_mirror())
+
+
+def build_missing(names: list[str], rebuild: bool) -> dict[str, float | Exception]:
+    """debootstrap every chroot not built yet, all at once (they share no state): name -> seconds or error.
+
+    Only the bootstrap overlaps; the suites still run one after another.
+    """
+    todo = [toolchain(n) for n in names if rebuild or not chroot.is_built(toolchain(n))]
+    chroot.CACHE.mkdir(parents=True, exist_ok=True)
+
+    def one(ch: Chroot) -> float:
+        log = chroot.CACHE / f"{ch.name}-build.log"
+        log.write_text("")
+        say(f"{ch.name}: building a {ch.suite} chroot in {ch.root} (debootstrap, minbase; log {log})")
+        t = time.monotonic()
+        chroot.build(ch, log)
+        return time.monotonic() - t
+
+    done: dict[str, float | Exception] = {}
+    pool = ThreadPoolExecutor(max_workers=max(1, len(todo)))
+    try:
+        futures = {ch.name: pool.submit(one, ch) for ch in todo}
+        for name, future in futures.items():
+            try:
+                done[name] = future.result()
+            except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
+                done[name] = e
+    finally:  # on Ctrl-C, main() stops what the bootstraps run; each thread then cleans up its target
+        pool.shutdown(wait=False)
+    return done
 
 
 def prepare(ch: Chroot) -> None:
@@ -211,14 +236,16 @@ def wait_quiet(name: str, seconds: float) -> list[str]:
     return busy
 
 
-def run_toolchain(name: str, *, full: bool, rebuild: bool, quiet: float = 0.0) -> Outcome:
-    ch = Chroot(name, TOOLCHAINS[name], chroot.host_mirror())
+def run_toolchain(name: str, *, full: bool, built: float | None = None, quiet: float = 0.0) -> Outcome:
+    ch = toolchain(name)
     log = chroot.CACHE / f"{name}.log"
-    chroot.CACHE.mkdir(parents=True, exist_ok=True)
     log.write_text("")
     result = Outcome(name, ch.suite, log=str(log))
     t0 = time.monotonic()
-    result.timings = build(ch, rebuild, log)
+    if built is not None:
+        result.timings["build"] = built
+    if not chroot.is_built(ch):
+        raise RuntimeError(f"no {ch.suite} chroot in {ch.root}; see {log.with_name(name + '-build.log')}")
     if busy := wait_quiet(name, quiet):
         say(f"{name}: WARNING: the lab's workload already runs here ({', '.join(busy)}): the examples that"
             " name the busiest process may fail")
@@ -233,7 +260,7 @@ def run_toolchain(name: str, *, full: bool, rebuild: bool, quiet: float = 0.0) -
         result.versions = versions(ch)
     report = read_report(ch)
     result.tests, result.examples = report.get("tests", []), report.get("examples", [])
-    result.timings["wall"] = time.monotonic() - t0
+    result.timings["wall"] = time.monotonic() - t0 + (built or 0.0)
     return result
 
 
@@ -340,13 +367,19 @@ def main(argv: list[str]) -> int:
     results: list[Outcome] = []
     t0 = time.monotonic()
     try:
+        built = build_missing(args.names, args.rebuild)
         for name in args.names:  # one after another: examples that want a quiet machine get one
+            b = built.get(name)
             try:
-                results.append(run_toolchain(name, full=args.full, rebuild=args.rebuild, quiet=args.wait_quiet))
+                if isinstance(b, Exception):
+                    raise b
+                results.append(run_toolchain(name, full=args.full, built=b, quiet=args.wait_quiet))
             except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
                 say(f"{name}: could not run: {e}")
                 results.append(Outcome(name, TOOLCHAINS[name], error=str(e)))
     except (KeyboardInterrupt, Stopped) as e:
+        for name in args.names:  # a bootstrap still running in its thread: stop what runs in its target
+            chroot.kill_all_in(chroot.CACHE / f"{name}.new")
         say(f"stopped ({str(e) or 'Ctrl-C'}); mounts undone, nothing left running")
         return 130
     print()
