@@ -158,7 +158,9 @@ tracepoint:syscalls:sys_enter_openat /pid == {me}/ {{
   if ((args->flags & {o_tmpfile}) == {o_tmpfile}) {{ @tmpfile[str(args->filename)] = count(); }}
   else {{ @named[str(args->filename)] = count(); }}
 }}
-tracepoint:syscalls:sys_exit_openat /pid == {me}/ {{ if (args->ret >= 0) {{ @ok = count(); }} else {{ @failed = count(); }} }}
+tracepoint:syscalls:sys_exit_openat /pid == {me}/ {{
+  if (args->ret >= 0) {{ @ok = count(); }} else {{ @failed = count(); }}
+}}
 """, 1.0)
     assert {int(k) for k in maps["@flags"]} == {int(t["o_tmpfile_flags"], 16), int(t["mkstemp_flags_hex"], 16)}
     assert list(maps["@tmpfile"]) == [t["o_tmpfile_path"]] and maps["@tmpfile"]["."] >= 3
