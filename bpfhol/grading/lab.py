@@ -17,8 +17,6 @@ from bpfhol.labs import LABS, supervisor
 from bpfhol.labs import syscalls as syscalls_lab
 from bpfhol.labs.process import LabError, LabProcess
 
-LAB = syscalls_lab.LAB  # the lab whose exercises `bpfhol check` grades
-
 
 @dataclass
 class LabInfo:

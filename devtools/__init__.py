@@ -1,0 +1,1 @@
+"""Tools for the course's maintainers (the toolchain matrix); not part of the installed package."""

@@ -1,0 +1,398 @@
+"""The toolchain matrix: the course's suite in minimal Debian chroots, one toolchain after another.
+
+    sudo ./dev matrix [NAME...] [--full] [--rebuild] [--no-result]
+
+Each toolchain is a Debian release whose bpftrace, BCC and Python the course runs with, on
+the host's kernel.  Its chroot is built once (devtools.chroot) and reused; the checkout's
+files are copied in, and the README's own command runs there: `./dev test` (machine set-up,
+then pytest), as root with CI=true.  Without --full the site's build and browser tests are
+left out (they do not depend on the toolchain) and so is Chromium.
+
+Prints a table per toolchain, and writes the result to docs/tested-on.json (the site's
+*Tested on* page is made from it).  Exit status 1 when anything failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from devtools import chroot
+from devtools.chroot import Chroot
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULT = ROOT / "docs" / "tested-on.json"
+TOOLCHAINS = {"debian12": "bookworm", "debian13": "trixie", "unstable": "sid"}
+REFERENCE = "debian12"  # where the pages' outputs are captured
+REPORT = "tmp/bpfhol-matrix-report"  # inside the chroot: REPORT-PART.json for each part of the suite
+# Without --full the suite runs as two pytest processes at once, after one `./dev setup`: the
+# examples and the workload tests (which share the machine with the lab's workload), and the
+# harness and other tests (which start no workload).  Each part mostly waits on tracing.
+PARTS = {
+    "examples": ["tests/test_workloads.py", "docs"],  # in this order, as `./dev test` runs them
+    "harness": ["tests", "--ignore=tests/site", "--ignore=tests/test_workloads.py"],
+}
+PYTEST = ".venv/bin/python -m pytest -p devtools.report -p no:cacheprovider"  # what `./dev test` runs
+STOP_GRACE = 20.0  # seconds the suite gets to clean up after Ctrl-C
+# Warnings the pages explain (System calls, "couldn't set RLIMIT_MEMLOCK" and "On a newer bpftrace"):
+# about the machine, or bpftrace 0.27's false alarms on portable code.
+EXPLAINED_WARNINGS = re.compile(
+    r"RLIMIT_MEMLOCK|available_filter_functions|WARNING: (Addrspace mismatch|Return value discarded|expanded from)"
+)
+
+
+class Stopped(Exception):
+    """SIGTERM or SIGHUP: leave as Ctrl-C would."""
+
+
+@dataclass
+class Outcome:
+    name: str
+    suite: str
+    versions: dict[str, str] = field(default_factory=dict)
+    tests: list[dict[str, Any]] = field(default_factory=list)
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    exitstatus: int | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    log: str = ""
+    error: str = ""  # why the suite could not run at all
+
+    def count(self, outcome: str) -> int:
+        same = {"failed": ("failed", "error")}.get(outcome, (outcome,))
+        return sum(1 for t in self.tests if t["outcome"] in same)
+
+    def warnings(self) -> list[tuple[str, str]]:
+        return [(e["snippet"], w) for e in self.examples for w in e["warnings"] if not EXPLAINED_WARNINGS.search(w)]
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and self.exitstatus == 0 and self.count("failed") == 0 and not self.warnings()
+
+
+def say(msg: str) -> None:
+    print(f"[matrix] {msg}", flush=True)
+
+
+WORKLOADS = ("mapit", "opener", "oldopen", "tempfiles", "closeall")  # the syscalls lab's processes
+
+
+def other_workloads() -> list[str]:
+    """The lab's workload processes already running (another suite on this machine, say)."""
+    found = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() in WORKLOADS:
+                found.append(f"{comm.read_text().strip()} ({comm.parent.name})")
+        except OSError:
+            continue
+    return found
+
+
+# --- one toolchain ---------------------------------------------------------------------------------------
+
+
+def toolchain(name: str) -> Chroot:
+    return Chroot(name, TOOLCHAINS[name], chroot.host_mirror())
+
+
+def build_missing(names: list[str], rebuild: bool) -> dict[str, float | Exception]:
+    """debootstrap every chroot not built yet, all at once (they share no state): name -> seconds or error.
+
+    Only the bootstrap overlaps; the suites still run one after another.
+    """
+    todo = [toolchain(n) for n in names if rebuild or not chroot.is_built(toolchain(n))]
+    chroot.CACHE.mkdir(parents=True, exist_ok=True)
+
+    def one(ch: Chroot) -> float:
+        log = chroot.CACHE / f"{ch.name}-build.log"
+        log.write_text("")
+        say(f"{ch.name}: building a {ch.suite} chroot in {ch.root} (debootstrap, minbase; log {log})")
+        t = time.monotonic()
+        chroot.build(ch, log)
+        return time.monotonic() - t
+
+    done: dict[str, float | Exception] = {}
+    pool = ThreadPoolExecutor(max_workers=max(1, len(todo)))
+    try:
+        futures = {ch.name: pool.submit(one, ch) for ch in todo}
+        for name, future in futures.items():
+            try:
+                done[name] = future.result()
+            except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
+                done[name] = e
+    finally:  # on Ctrl-C, main() stops what the bootstraps run; each thread then cleans up its target
+        pool.shutdown(wait=False)
+    return done
+
+
+def prepare(ch: Chroot) -> None:
+    """Bring the host's network files and the checkout in (the chroot mounted: apt may run)."""
+    chroot.configure(ch)
+    changed = chroot.sync_checkout(ROOT, ch)
+    say(f"{ch.name}: checkout copied to /{chroot.CHECKOUT} ({changed} files changed)")
+
+
+def suite_commands(full: bool) -> dict[str, str]:
+    """The README's test command as the chroot runs it: part name -> shell command."""
+    if full:  # exactly `./dev test`
+        return {"full": "./dev test -p devtools.report -p no:cacheprovider"}
+    return {part: f"{PYTEST} {' '.join(args)}" for part, args in PARTS.items()}
+
+
+def run_suite(ch: Chroot, full: bool, log: Path) -> int:
+    """The suite in the chroot, its output to `log`; Ctrl-C reaches it and it cleans up first."""
+    env = {"CI": "true"} if full else {"CI": "true", "BPFHOL_BROWSER": "no"}
+    cd = f"cd /{chroot.CHECKOUT} && "
+    if not full:  # one set-up before the parts start (each would otherwise run it at once)
+        with log.open("a") as out:
+            setup = chroot.run_in(ch, ["bash", "-c", cd + "./dev setup"], env=env, stdin=subprocess.DEVNULL,
+                                  stdout=out, stderr=subprocess.STDOUT)
+        if setup.returncode != 0:
+            return setup.returncode
+    procs = {}
+    try:
+        for part, cmd in suite_commands(full).items():
+            out = log.with_name(f"{log.stem}-{part}.log").open("w")
+            procs[part] = chroot.popen_in(ch, ["bash", "-c", cd + "exec " + cmd],
+                                          {**env, "BPFHOL_REPORT": f"/{REPORT}-{part}.json"},
+                                          stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+            out.close()
+        return max(p.wait() for p in procs.values())
+    except BaseException:
+        _stop(list(procs.values()))
+        raise
+    finally:
+        with log.open("a") as out:
+            for part in procs:
+                out.write(log.with_name(f"{log.stem}-{part}.log").read_text())
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
+    """Ctrl-C to each part's process group, then time to clean up (it stops its workload, its tracers)."""
+    for proc in procs:
+        try:
+            os.killpg(proc.pid, signal.SIGINT)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + STOP_GRACE
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def _capture(ch: Chroot, argv: list[str]) -> str:
+    done = chroot.run_in(ch, argv, capture_output=True, text=True)
+    return (done.stdout or done.stderr).strip()
+
+
+def versions(ch: Chroot) -> dict[str, str]:
+    bpftrace = _capture(ch, ["bpftrace", "--version"])
+    return {
+        "debian": _capture(ch, ["cat", "/etc/debian_version"]),
+        "bpftrace": re.sub(r"^bpftrace v?", "", bpftrace),
+        "bcc": _capture(ch, ["dpkg-query", "-W", "-f", "${Version}", "python3-bpfcc"]).split("+")[0],
+        "python": _capture(ch, ["python3", "-c", "import platform; print(platform.python_version())"]),
+        "kernel": platform.release(),
+        "arch": platform.machine(),
+    }
+
+
+def read_report(ch: Chroot) -> dict[str, Any]:
+    """The parts' reports merged: every test, the examples, the worst exit status."""
+    merged: dict[str, Any] = {"tests": [], "examples": [], "exitstatus": 0}
+    for f in sorted((ch.root / REPORT).parent.glob(Path(REPORT).name + "-*")):
+        try:
+            part = json.loads(f.read_text())
+        except (OSError, ValueError):
+            continue
+        merged["tests"] += part["tests"]
+        merged["examples"] += part["examples"]
+        merged["exitstatus"] = max(merged["exitstatus"], part["exitstatus"])
+    return merged
+
+
+def wait_quiet(name: str, seconds: float) -> list[str]:
+    """Wait up to `seconds` for another run's workload to end; what still runs."""
+    deadline = time.monotonic() + seconds
+    if (busy := other_workloads()) and seconds > 0:
+        say(f"{name}: waiting up to {seconds:.0f} s for the lab's workload already running to end")
+    while busy and time.monotonic() < deadline:
+        time.sleep(1)
+        busy = other_workloads()
+    return busy
+
+
+def run_toolchain(name: str, *, full: bool, built: float | None = None, quiet: float = 0.0) -> Outcome:
+    ch = toolchain(name)
+    log = chroot.CACHE / f"{name}.log"
+    log.write_text("")
+    result = Outcome(name, ch.suite, log=str(log))
+    t0 = time.monotonic()
+    if built is not None:
+        result.timings["build"] = built
+    if not chroot.is_built(ch):
+        raise RuntimeError(f"no {ch.suite} chroot in {ch.root}; see {log.with_name(name + '-build.log')}")
+    if busy := wait_quiet(name, quiet):
+        say(f"{name}: WARNING: the lab's workload already runs here ({', '.join(busy)}): the examples that"
+            " name the busiest process may fail")
+    for old in (ch.root / REPORT).parent.glob(Path(REPORT).name + "-*"):
+        old.unlink()
+    with chroot.mounted(ch):
+        prepare(ch)
+        say(f"{name}: ./dev test in the chroot (log {log})")
+        t = time.monotonic()
+        result.exitstatus = run_suite(ch, full, log)
+        result.timings["suite"] = time.monotonic() - t
+        result.versions = versions(ch)
+    report = read_report(ch)
+    result.tests, result.examples = report.get("tests", []), report.get("examples", [])
+    result.timings["wall"] = time.monotonic() - t0 + (built or 0.0)
+    return result
+
+
+# --- output ---------------------------------------------------------------------------------------------
+
+
+def table(results: list[Outcome]) -> str:
+    head = ("toolchain", "Debian", "bpftrace", "BCC", "Python", "passed", "failed", "skipped", "wall")
+    rows = [head]
+    for r in results:
+        v = r.versions
+        rows.append((r.name, v.get("debian", "?"), v.get("bpftrace", "?"), v.get("bcc", "?"), v.get("python", "?"),
+                     str(r.count("passed")), str(r.count("failed")), str(r.count("skipped")),
+                     f"{r.timings.get('wall', 0):.0f} s"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
+
+
+def details(r: Outcome) -> list[str]:
+    lines = []
+    for t in r.tests:
+        if t["outcome"] in ("failed", "error"):
+            lines.append(f"  {r.name}: FAILED {t['id']}")
+    for t in r.tests:
+        if t["outcome"] == "skipped":
+            lines.append(f"  {r.name}: skipped {t['id']}: {t.get('reason', '')}")
+    for snippet, w in r.warnings():
+        lines.append(f"  {r.name}: WARNING in {snippet}: {w}")
+    if r.error:
+        lines.append(f"  {r.name}: could not run: {r.error}")
+    elif r.exitstatus not in (0, 1) or not r.tests:
+        lines.append(f"  {r.name}: the suite ended with exit status {r.exitstatus}; see {r.log}")
+    elif not r.ok:
+        lines.append(f"  {r.name}: details in {r.log}")
+    if phases := ", ".join(f"{k} {v:.0f} s" for k, v in r.timings.items() if k != "wall"):
+        lines.append(f"  {r.name}: {phases}")
+    return lines
+
+
+def as_json(r: Outcome, commit: str) -> dict[str, Any]:
+    return {
+        "name": r.name,
+        "suite": r.suite,
+        **r.versions,
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
+        "commit": commit,
+        "passed": r.count("passed"),
+        "failed": r.count("failed"),
+        "skipped": r.count("skipped"),
+        "wall_seconds": round(r.timings.get("wall", 0.0), 1),
+        "examples": [{k: e[k] for k in ("page", "line", "snippet", "outcome", "reason")} for e in r.examples],
+        "failures": [t["id"] for t in r.tests if t["outcome"] in ("failed", "error")],
+        "skips": [{"test": t["id"], "reason": t.get("reason", "")} for t in r.tests if t["outcome"] == "skipped"],
+    }
+
+
+def write_result(results: list[Outcome], path: Path) -> None:
+    """Replace the toolchains that ran in the result file; keep the others, in matrix order."""
+    commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+                            capture_output=True, text=True).stdout.strip()
+    try:
+        kept = {t["name"]: t for t in json.loads(path.read_text())["toolchains"]}
+    except (OSError, ValueError, KeyError):
+        kept = {}
+    kept.update({r.name: as_json(r, commit) for r in results if not r.error})
+    ordered = [kept[n] for n in TOOLCHAINS if n in kept]
+    path.write_text(json.dumps({"reference": REFERENCE, "toolchains": ordered}, indent=1) + "\n")
+
+
+# --- command line -----------------------------------------------------------------------------------------
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="./dev matrix", description=__doc__.split("\n\n")[0])
+    p.add_argument("names", nargs="*", metavar="NAME",
+                   help=f"toolchains to run (default: all: {', '.join(TOOLCHAINS)})")
+    p.add_argument("--full", action="store_true", help="the whole suite, site build and browser tests too")
+    p.add_argument("--rebuild", action="store_true", help="build the chroots again from nothing")
+    p.add_argument("--wait-quiet", type=float, default=0.0, metavar="S",
+                   help="wait up to S seconds for another run of the lab's workload to end first")
+    p.add_argument("--no-result", action="store_true", help=f"do not write {RESULT.relative_to(ROOT)}")
+    args = p.parse_args(argv)
+    aliases = {**{n: n for n in TOOLCHAINS}, **{s: n for n, s in TOOLCHAINS.items()}, "sid": "unstable"}
+    unknown = [n for n in args.names if n not in aliases]
+    if unknown:
+        p.error(f"no toolchain {', '.join(unknown)} (there are: {', '.join(TOOLCHAINS)})")
+    args.names = [aliases[n] for n in args.names] or list(TOOLCHAINS)
+    return args
+
+
+def _raise_stopped(signum: int, frame: object) -> None:
+    raise Stopped(signal.Signals(signum).name)
+
+
+def main(argv: list[str]) -> int:
+    args = parse(argv)
+    if os.geteuid() != 0:
+        print("./dev matrix: run it as root (sudo ./dev matrix): it builds chroots and loads BPF programs",
+              file=sys.stderr)
+        return 2
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _raise_stopped)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started as `cmd &` (SIGINT ignored)
+    results: list[Outcome] = []
+    t0 = time.monotonic()
+    try:
+        built = build_missing(args.names, args.rebuild)
+        for name in args.names:  # one after another: examples that want a quiet machine get one
+            b = built.get(name)
+            try:
+                if isinstance(b, Exception):
+                    raise b
+                results.append(run_toolchain(name, full=args.full, built=b, quiet=args.wait_quiet))
+            except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
+                say(f"{name}: could not run: {e}")
+                results.append(Outcome(name, TOOLCHAINS[name], error=str(e)))
+    except (KeyboardInterrupt, Stopped) as e:
+        for name in args.names:  # a bootstrap still running in its thread: stop what runs in its target
+            chroot.kill_all_in(chroot.CACHE / f"{name}.new")
+        say(f"stopped ({str(e) or 'Ctrl-C'}); mounts undone, nothing left running")
+        return 130
+    print()
+    print(table(results))
+    for r in results:
+        for line in details(r):
+            print(line)
+    say(f"{len(results)} toolchains in {time.monotonic() - t0:.0f} s")
+    if not args.no_result:
+        write_result(results, RESULT)
+        say(f"result written to {RESULT.relative_to(ROOT)}")
+    return 0 if all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
