@@ -41,8 +41,8 @@ REPORT = "tmp/bpfhol-matrix-report"  # inside the chroot: REPORT-PART.json for e
 # examples and the workload tests (which share the machine with the lab's workload), and the
 # harness and other tests (which start no workload).  Each part mostly waits on tracing.
 PARTS = {
-    "examples": ["tests/test_workloads.py", "docs"],  # in this order, as `./dev test` runs them
-    "harness": ["tests", "--ignore=tests/site", "--ignore=tests/test_workloads.py"],
+    "examples": ["tests/test_workloads.py", "tests/test_check.py", "docs"],  # these start labs: one after another
+    "harness": ["tests", "--ignore=tests/site", "--ignore=tests/test_workloads.py", "--ignore=tests/test_check.py"],
 }
 PYTEST = ".venv/bin/python -m pytest -p devtools.report -p no:cacheprovider"  # what `./dev test` runs
 STOP_GRACE = 20.0  # seconds the suite gets to clean up after Ctrl-C

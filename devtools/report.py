@@ -42,7 +42,7 @@ def _examples(config: pytest.Config) -> list[dict[str, Any]]:
                  "outcome": rec["outcome"], "reason": rec.get("reason", ""), "warnings": []}
         future = getattr(run, "futures", {}).get(ex.id)
         if future is not None and future.done() and not future.cancelled() and future.exception() is None:
-            entry["warnings"] = sorted(set(WARNING.findall(future.result().stderr)))
+            entry["warnings"] = sorted(set(WARNING.findall(future.result().result.stderr)))
         found.append(entry)
     return found
 
