@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULT = ROOT / "docs" / "tested-on.json"
 TOOLCHAINS = {"debian12": "bookworm", "debian13": "trixie", "unstable": "sid"}
 REFERENCE = "debian12"  # where the pages' outputs are captured
-REPORT = "tmp/bpfhol-matrix-report"  # inside the chroot: REPORT-PART.json for each part of the suite
+REPORT = "tmp/matrix-report"  # inside the chroot: REPORT-PART.json for each part of the suite
 # Without --full the suite runs as two pytest processes at once, after one `./dev setup`: the
 # examples and the workload tests (which share the machine with the lab's workload), and the
 # harness and other tests (which start no workload).  Each part mostly waits on tracing.

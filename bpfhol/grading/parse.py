@@ -24,6 +24,7 @@ _SUFFIX = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 _NUM = re.compile(r"^-?(?:0x[0-9a-fA-F]+|\d+(?:\.\d+)?)([KMGT]i?B?)?$")
 MAP_LINE = re.compile(r"^(@[\w.]*)(?:\[(.*)\])?:\s*(.*?)\s*$")
 _HIST_ROW = re.compile(r"^[\[(]\s*(-?[\w.]+|\.\.\.)\s*,\s*(-?[\w.]+|\.\.\.)\s*[\])]\s+(\d+)\s*\|")
+_HIST_POINT = re.compile(r"^\[\s*(-?[\w.]+)\s*\]\s+(\d+)\s*\|")  # one value: [4] (bpftrace 0.27's lhist, hist's [0])
 _BCC_LINEAR_ROW = re.compile(r"^\s*(-?\d+)\s*:\s*(\d+)\s*\|")
 _BCC_LOG2_ROW = re.compile(r"^\s*(\d+)\s*->\s*(\d+)\s*:\s*(\d+)\s*\|")
 _BCC_SECTION = re.compile(r"^\s*(\w[\w.-]*) = ([^=]*?)\s*$")  # print_*_hist's "comm = mapit"
@@ -257,6 +258,10 @@ def parse(text: str) -> Output:
         m = _HIST_ROW.match(s)
         if m and hist is not None:
             hist.buckets.append(Bucket(_bound(m.group(1)), _bound(m.group(2)), int(m.group(3))))
+            continue
+        m = _HIST_POINT.match(s)
+        if m and hist is not None and (lo := _bound(m.group(1))) is not None:
+            hist.buckets.append(Bucket(lo, lo + 1, int(m.group(2))))
             continue
         m = _BCC_LOG2_ROW.match(line)
         if m and hist is not None:

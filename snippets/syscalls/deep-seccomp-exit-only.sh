@@ -11,15 +11,15 @@ tracepoint:syscalls:sys_enter_getppid
 }
 
 tracepoint:syscalls:sys_exit_getppid
-/pid == cpid && (int64)args->ret >= 0/
+/pid == cpid && args->ret >= 0/
 {
 	@exits_ok = count();
 }
 
 tracepoint:syscalls:sys_exit_getppid
-/pid == cpid && (int64)args->ret < 0/
+/pid == cpid && args->ret < 0/
 {
-	@exits_failed[(int64)args->ret] = count();
+	@exits_failed[args->ret] = count();
 }' <<'EOF_PYTHON'
 import ctypes
 import os

@@ -81,7 +81,8 @@ except KeyboardInterrupt:
     print()
 
 print(f"{'COMM':<16} {'CALL':<10} {'CALLS':>7} {'SLEPT':>7} {'ASLEEP%':>8}")
-rows = sorted(b["stats"].items(), key=lambda kv: -kv[1].calls)[:10]
+rows = sorted(b["stats"].items(), key=lambda kv: -kv[1].calls)
+rows = [(k, v) for k, v in rows if v.calls >= 5]  # the processes that call often enough to tell
 for k, v in rows:
     share = 100 * v.slept // v.calls if v.calls else 0
     call = ("read", "getrandom")[k.call]

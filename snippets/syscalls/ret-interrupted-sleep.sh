@@ -7,7 +7,7 @@ sudo bpftrace -c '/usr/bin/python3 -' -e '
 tracepoint:syscalls:sys_exit_clock_nanosleep
 /pid == cpid/
 {
-	@ret[(int64)args->ret] = count();
+	@ret[args->ret] = count();
 }' <<'EOF_PYTHON'
 import signal
 import time
