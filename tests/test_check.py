@@ -191,7 +191,7 @@ def _remove_tmpdirs() -> Iterator[None]:
 
 
 def isolated(env: dict[str, str]) -> dict[str, str]:
-    tmp = tempfile.mkdtemp(prefix="bpfhol-check-test-", dir="/tmp")
+    tmp = tempfile.mkdtemp(prefix="check-test-", dir="/tmp")
     _TMPDIRS.append(tmp)
     os.chmod(tmp, 0o1777)  # like /tmp: a lab's workloads run as another user, who removes their directory
     return dict(env, TMPDIR=tmp, BPFHOL_TEST_TAG=f"{os.getpid()}-{tmp}")
