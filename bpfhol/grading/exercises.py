@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 from bpfhol.grading import facts, io
 from bpfhol.grading.parse import Output, Record, number, parse
-from bpfhol.grading.probes import Probes, probes_of
+from bpfhol.grading.probes import Probes, probes_of, require
 from bpfhol.grading.reference import COMPANION_COMM, Reference, program
 from bpfhol.grading.verdict import Verdict
 
@@ -73,25 +73,7 @@ class Exercise:
 
 
 def _probe_criterion(ev: Evidence, v: Verdict, syscall: str, page_hint: str) -> bool:
-    """False (and a finding) when the source shows the program cannot answer: no tracing, wrong call."""
-    p = ev.probes
-    if p is None:
-        return True
-    if not p.traces:
-        v.add("probes", False, "your program traces nothing: it has no probe but BEGIN, END or interval, so "
-                               "what it prints cannot come from the system; attach to a system call's tracepoint")
-        return False
-    seen = p.sees(syscall)
-    if seen is False:
-        other = sorted(p.enter | p.exit)
-        if other:
-            v.add("probes", False, f"your program traces {', '.join(other)}, not {syscall}(2): its entry probe is "
-                                   f"tracepoint:syscalls:sys_enter_{syscall} — {page_hint}")
-        else:
-            v.add("probes", False, f"your program has no probe on {syscall}(2): its entry probe is "
-                                   f"tracepoint:syscalls:sys_enter_{syscall} — {page_hint}")
-        return False
-    return True
+    return require(ev.probes, v, syscall, page_hint)
 
 
 def _ids(r: Record) -> list[str]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from bpfhol.grading import facts
 from bpfhol.grading.parse import Record
+from bpfhol.grading.probes import require
 
 if TYPE_CHECKING:
     from bpfhol.grading.exercises import Evidence
@@ -26,18 +27,7 @@ def _records(ev: Evidence, comm: str) -> list[Record]:
 
 
 def _traces(ev: Evidence, v: Verdict, syscall: str, page: str) -> bool:
-    p = ev.probes
-    if p is None:
-        return True
-    if not p.traces:
-        v.add("probes", False, "your program traces no system call: what it prints cannot come from the "
-                               f"system; attach to tracepoint:syscalls:sys_enter_{syscall} — see {page}")
-        return False
-    if p.sees(syscall) is False and p.sees(syscall, "exit") is False:
-        v.add("probes", False, f"your program does not trace {syscall}(2): its probes are "
-                               f"tracepoint:syscalls:sys_enter_{syscall} and sys_exit_{syscall} — see {page}")
-        return False
-    return True
+    return require(ev.probes, v, syscall, f"see {page}", either_side=True)
 
 
 def judge_read_latency(ev: Evidence, v: Verdict) -> None:

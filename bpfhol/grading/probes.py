@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bpfhol.grading.verdict import Verdict
 
 _C_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 _PY_COMMENT = re.compile(r"(?m)#(?!include|define|if|endif|else|undef|pragma)[^\n]*$")
@@ -127,3 +131,23 @@ def bcc_probes(source: str) -> Probes:
 
 def probes_of(kind: str, source: str) -> Probes:
     return bpftrace_probes(source) if kind == "bpftrace" else bcc_probes(source)
+
+
+def require(probes: Probes | None, v: Verdict, syscall: str, hint: str, either_side: bool = False) -> bool:
+    """False (and a finding) when the source shows the program cannot answer: no tracing, wrong call.
+
+    `either_side`: an exit probe on the call is enough (an answer the exit can give, or read there).
+    """
+    if probes is None:
+        return True
+    if not probes.traces:
+        v.add("probes", False, "your program traces nothing: it has no probe but BEGIN, END or interval, so "
+                               "what it prints cannot come from the system; attach to a system call's tracepoint")
+        return False
+    if probes.sees(syscall) is False and not (either_side and probes.sees(syscall, "exit") is not False):
+        other = sorted(probes.enter | probes.exit)
+        what = f"traces {', '.join(other)}, not {syscall}(2)" if other else f"has no probe on {syscall}(2)"
+        v.add("probes", False, f"your program {what}: its entry probe is tracepoint:syscalls:sys_enter_{syscall}"
+                               f" — {hint}")
+        return False
+    return True
