@@ -169,11 +169,7 @@ class Tracer:
         return time.monotonic() - t0
 
     def kill(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        bpftrace.kill_group(self.proc.pid, signal.SIGKILL)  # its whole group, if still there
         self.proc.wait()
 
 

@@ -15,7 +15,6 @@ temporary file behind.
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
@@ -26,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bpfhol import bpftrace
 from bpfhol.bpftrace import BANNER
 from bpfhol.config import bpftrace_command
 from bpfhol.errors import UsageError, require_root
@@ -227,11 +227,7 @@ class _Reference:
 
     def stop(self) -> Reference | None:
         """Kill it; what it counted, if it ran."""
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        bpftrace.kill_group(self.proc.pid, signal.SIGKILL)  # its whole group, if still there
         self.proc.wait()
         self.reader.join(STOP_WAIT)
         for stream in (self.proc.stdout, self.proc.stderr):
