@@ -65,14 +65,17 @@ def _fresh_syscalls_seed(rng: random.Random) -> int:
 
     Sizes must include one the classic scenario lacks (more than 10 pages) and the files
     must differ, so an output copied from a page cannot pass; shared and private must differ
-    by more than 20 points, so swapping them is wrong.
+    by more than 20 points, so swapping them is wrong; and two sizes must share a power-of-two
+    bucket, so hist() instead of lhist() is wrong.
     """
     classic = syscalls_lab.scenario(0)
     while True:
         seed = rng.randint(1, syscalls_lab.SEED_MAX)
         sc = syscalls_lab.scenario(seed)
+        pow2_buckets = {p.bit_length() for p in sc.pages}  # hist()'s buckets, in pages: the same in bytes
         if (max(sc.pages) > max(classic.pages) and set(sc.opener_files) != set(classic.opener_files)
-                and abs(sc.shared_percent - 50) > 10):  # an inverted percentage must not pass
+                and abs(sc.shared_percent - 50) > 10  # an inverted percentage must not pass
+                and len(pow2_buckets) < len(set(sc.pages))):  # nor a power-of-two histogram that blurs sizes
             return seed
 
 
