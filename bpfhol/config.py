@@ -5,6 +5,7 @@
     BPFHOL_PYTHON     a Python that can `import bcc` (default: /usr/bin/python3, Debian's python3-bpfcc)
     BPFHOL_SEED       the scenario the docs examples run against (default 0, the shown outputs' seed)
     BPFHOL_DOCS_JOBS  examples run at once (default 3)
+    BPFHOL_TIMEOUT_SCALE  multiplies every docs example's timeout (default 1; slow machines, emulated VMs)
     BPFHOL_STATE_DIR  where a running lab keeps its lock and state (see bpfhol.labs.supervisor)
     CI                set to anything but "", "0", "false" or "no": skips for lack of privileges fail
 """
@@ -56,6 +57,14 @@ def seed() -> int:
 
 def docs_jobs() -> int:
     return max(1, _int("BPFHOL_DOCS_JOBS", 3))
+
+
+def timeout_scale() -> float:
+    """How many times longer than its `timeout:` an example may run: for slow machines (an emulated VM)."""
+    try:
+        return max(1.0, float(os.environ.get("BPFHOL_TIMEOUT_SCALE") or 1))
+    except ValueError:
+        raise SystemExit(f"BPFHOL_TIMEOUT_SCALE={os.environ['BPFHOL_TIMEOUT_SCALE']!r}: not a number") from None
 
 
 def ci() -> bool:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devtools import chroot
+from devtools import chroot, kernel_sources, kernels
 from devtools.chroot import Chroot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,6 +68,8 @@ class Outcome:
     timings: dict[str, float] = field(default_factory=dict)
     log: str = ""
     error: str = ""  # why the suite could not run at all
+    vm: str = ""  # for a kernel run: the kernel series it booted (6.1, ...); empty on the host's kernel
+    sources: dict[str, Any] = field(default_factory=dict)  # for a kernel run: devtools.kernel_sources' verdict
 
     def count(self, outcome: str) -> int:
         same = {"failed": ("failed", "error")}.get(outcome, (outcome,))
@@ -78,7 +80,8 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        return not self.error and self.exitstatus == 0 and self.count("failed") == 0 and not self.warnings()
+        return (not self.error and self.exitstatus == 0 and self.count("failed") == 0 and not self.warnings()
+                and not self.sources.get("wrong"))
 
 
 def say(msg: str) -> None:
@@ -264,6 +267,53 @@ def run_toolchain(name: str, *, full: bool, built: float | None = None, quiet: f
     return result
 
 
+def run_kernel(k: kernels.Kernel, *, timeout: float, built: float | None = None) -> Outcome:
+    """The docs examples in a VM booted with Debian's kernel of that series, the toolchain's chroot as root."""
+    ch = toolchain(k.toolchain)
+    log = chroot.CACHE / f"{k.result_name}.log"
+    log.write_text("")
+    result = Outcome(k.result_name, ch.suite, log=str(log), vm=k.series)
+    t0 = time.monotonic()
+    if not chroot.is_built(ch):
+        raise RuntimeError(f"no {ch.suite} chroot in {ch.root}; see {log.with_name(k.toolchain + '-build.log')}")
+    with chroot.mounted(ch):  # on the host's kernel: the checkout, its venv, the guest kernel's files
+        prepare(ch)
+        with log.open("a") as out:
+            setup = chroot.run_in(ch, ["bash", "-c", f"cd /{chroot.CHECKOUT} && ./dev setup"],
+                                  env={"CI": "true", "BPFHOL_BROWSER": "no"}, stdin=subprocess.DEVNULL,
+                                  stdout=out, stderr=subprocess.STDOUT)
+        if setup.returncode != 0:
+            raise RuntimeError(f"./dev setup failed in the chroot; see {log}")
+        release = kernels.prepare_kernel(ch)
+        result.versions = versions(ch)
+        try:  # the deep dive's table of kernel functions and files, against this kernel's own source
+            result.sources = kernel_sources.verify(ch, release)
+        except (ValueError, OSError, subprocess.CalledProcessError) as e:
+            result.sources = {"wrong": [f"could not check the deep dive's kernel sources: {e}"]}
+    kernels.clear_guest(ch)
+    cmd = kernels.vng_command(kernels.KERNELS_DIR / release, release, ch)
+    say(f"{result.name}: booting Linux {release} under QEMU (TCG) with the {ch.suite} chroot as root"
+        f" (log {log}, at most {timeout:.0f} s)")
+    rc, wall = kernels.boot(cmd, log, timeout)
+    guest = kernels.read_guest(ch)
+    times = guest["times"]
+    result.versions["kernel"] = times.get("kernel", release)
+    report = guest["report"] or {}
+    result.tests, result.examples = report.get("tests", []), report.get("examples", [])
+    result.exitstatus = rc if rc is not None else None
+    if rc is None:
+        result.error = f"the guest ran past {timeout:.0f} s and was killed; see {log}"
+    elif not report:
+        result.error = f"the guest wrote no report (exit status {rc}); see {log}"
+    if "booted" in times:
+        result.timings["boot"] = float(times["booted"])
+        result.timings["setup"] = float(times["set_up"]) - float(times["booted"])
+        result.timings["examples"] = float(times["done"]) - float(times["set_up"])
+    result.timings["vm"] = wall
+    result.timings["wall"] = time.monotonic() - t0 + (built or 0.0)
+    return result
+
+
 # --- output ---------------------------------------------------------------------------------------------
 
 
@@ -289,6 +339,11 @@ def details(r: Outcome) -> list[str]:
             lines.append(f"  {r.name}: skipped {t['id']}: {t.get('reason', '')}")
     for snippet, w in r.warnings():
         lines.append(f"  {r.name}: WARNING in {snippet}: {w}")
+    if r.sources:
+        wrong = r.sources.get("wrong", [])
+        lines.append(f"  {r.name}: deep dive's kernel sources ({r.sources.get('source', '?')}):"
+                     f" {r.sources.get('checked', 0) - len(wrong)} of {r.sources.get('checked', 0)} as the page says")
+        lines += [f"  {r.name}: WRONG: {w}" for w in wrong]
     if r.error:
         lines.append(f"  {r.name}: could not run: {r.error}")
     elif r.exitstatus not in (0, 1) or not r.tests:
@@ -311,7 +366,10 @@ def as_json(r: Outcome, commit: str) -> dict[str, Any]:
         "failed": r.count("failed"),
         "skipped": r.count("skipped"),
         "wall_seconds": round(r.timings.get("wall", 0.0), 1),
-        "examples": [{k: e[k] for k in ("page", "line", "snippet", "outcome", "reason")} for e in r.examples],
+        **({"vm": r.vm, "timings": {k: round(v, 1) for k, v in r.timings.items()}, "sources": r.sources}
+           if r.vm else {}),
+        "examples": [{k: e[k] for k in ("page", "line", "snippet", "outcome", "reason", *(("seconds",) if r.vm else ()))
+                      if k in e} for e in r.examples],
         "failures": [t["id"] for t in r.tests if t["outcome"] in ("failed", "error")],
         "skips": [{"test": t["id"], "reason": t.get("reason", "")} for t in r.tests if t["outcome"] == "skipped"],
     }
@@ -326,7 +384,8 @@ def write_result(results: list[Outcome], path: Path) -> None:
     except (OSError, ValueError, KeyError):
         kept = {}
     kept.update({r.name: as_json(r, commit) for r in results if not r.error})
-    ordered = [kept[n] for n in TOOLCHAINS if n in kept]
+    runs = [*TOOLCHAINS, *(k.result_name for k in kernels.KERNELS.values())]
+    ordered = [kept[n] for n in runs if n in kept]
     path.write_text(json.dumps({"reference": REFERENCE, "toolchains": ordered}, indent=1) + "\n")
 
 
@@ -342,7 +401,23 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--wait-quiet", type=float, default=0.0, metavar="S",
                    help="wait up to S seconds for another run of the lab's workload to end first")
     p.add_argument("--no-result", action="store_true", help=f"do not write {RESULT.relative_to(ROOT)}")
+    p.add_argument("--kernel", action="append", default=[], metavar="K",
+                   help=f"instead: the docs examples in a VM on Debian's kernel K ({', '.join(kernels.KERNELS)} or"
+                        " all; repeat or comma-separate), with its release's toolchain (devtools/kernels.py)")
+    p.add_argument("--kernel-timeout", type=float, default=kernels.GUEST_TIMEOUT, metavar="S",
+                   help=f"kill a guest still running after S seconds (default {kernels.GUEST_TIMEOUT:.0f})")
     args = p.parse_args(argv)
+    try:
+        args.kernels = kernels.resolve(args.kernel)
+    except ValueError as e:
+        p.error(str(e))
+    if args.kernels and args.names:
+        p.error("name toolchains or --kernel, not both: each kernel runs with its own release's toolchain")
+    if args.kernels and args.full:
+        p.error("--full is for toolchains: a kernel run runs the docs examples")
+    if args.kernels:
+        args.names = list(dict.fromkeys(k.toolchain for k in args.kernels))
+        return args
     aliases = {**{n: n for n in TOOLCHAINS}, **{s: n for n, s in TOOLCHAINS.items()}, "sid": "unstable"}
     unknown = [n for n in args.names if n not in aliases]
     if unknown:
@@ -368,7 +443,16 @@ def main(argv: list[str]) -> int:
     t0 = time.monotonic()
     try:
         built = build_missing(args.names, args.rebuild)
-        for name in args.names:  # one after another: examples that want a quiet machine get one
+        for k in args.kernels:  # one VM after another: two would share two cores
+            b = built.get(k.toolchain)
+            try:
+                if isinstance(b, Exception):
+                    raise b
+                results.append(run_kernel(k, timeout=args.kernel_timeout, built=b))
+            except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
+                say(f"{k.result_name}: could not run: {e}")
+                results.append(Outcome(k.result_name, TOOLCHAINS[k.toolchain], error=str(e)))
+        for name in [] if args.kernels else args.names:  # one after another: examples that want a quiet machine get one
             b = built.get(name)
             try:
                 if isinstance(b, Exception):
@@ -387,7 +471,7 @@ def main(argv: list[str]) -> int:
     for r in results:
         for line in details(r):
             print(line)
-    say(f"{len(results)} toolchains in {time.monotonic() - t0:.0f} s")
+    say(f"{len(results)} {'kernels' if args.kernels else 'toolchains'} in {time.monotonic() - t0:.0f} s")
     if not args.no_result:
         write_result(results, RESULT)
         say(f"result written to {RESULT.relative_to(ROOT)}")

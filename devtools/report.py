@@ -42,7 +42,9 @@ def _examples(config: pytest.Config) -> list[dict[str, Any]]:
                  "outcome": rec["outcome"], "reason": rec.get("reason", ""), "warnings": []}
         future = getattr(run, "futures", {}).get(ex.id)
         if future is not None and future.done() and not future.cancelled() and future.exception() is None:
-            entry["warnings"] = sorted(set(WARNING.findall(future.result().result.stderr)))
+            result = future.result().result
+            entry["warnings"] = sorted(set(WARNING.findall(result.stderr)))
+            entry["seconds"] = round(result.elapsed, 2)  # its own run, start to exit (they run side by side)
         found.append(entry)
     return found
 

@@ -15,6 +15,11 @@ from typing import Any
 PAGE = "tested-on.md"
 MARK = "<!-- tested-on -->"
 RESULT = Path(__file__).resolve().parent.parent / "docs" / "tested-on.json"
+KERNELS_INTRO = (
+    "Each Debian release's own kernel, booted in a virtual machine (QEMU without hardware acceleration) with that"
+    " release's toolchain as its root filesystem (`sudo ./dev matrix --kernel all`); the docs examples run there"
+    " against the labs' workloads. Times are the guest's: boot to the first command, `./dev setup`, the examples."
+)
 CELL = {"passed": "passed", "failed": "**failed**", "skipped": "skipped", "not run": "not run"}
 
 
@@ -26,12 +31,36 @@ def summary(toolchains: list[dict[str, Any]], reference: str) -> list[str]:
     head = ["Toolchain", "bpftrace", "BCC", "Python", "Kernel", "Architecture", "Date", "Tests passed",
             "failed", "skipped"]
     lines = [_row(head), _row(["---"] * len(head))]
-    for t in toolchains:
+    for t in (t for t in toolchains if not t.get("vm")):
         release = "unstable" if t["suite"] == "sid" else t["debian"]
         name = f"Debian {release} ({t['suite']})" + (", reference" if t["name"] == reference else "")
         lines.append(_row([name, t["bpftrace"], t["bcc"], t["python"], f"`{t['kernel']}`", t["arch"], t["date"],
                            str(t["passed"]), str(t["failed"]), str(t["skipped"])]))
     return lines
+
+
+def kernel_rows(toolchains: list[dict[str, Any]]) -> list[str]:
+    """The kernel matrix: the docs examples in a VM on each Debian release's own kernel."""
+    head = ["Kernel", "Toolchain", "bpftrace", "BCC", "Date", "Examples passed", "failed", "skipped", "Boot",
+            "Set-up", "Examples", "Deep dive's sources"]
+    lines = [_row(head), _row(["---"] * len(head))]
+    for t in (t for t in toolchains if t.get("vm")):
+        release = "unstable" if t["suite"] == "sid" else t["debian"]
+        times = t.get("timings", {})
+        lines.append(_row([f"`{t['kernel']}`", f"Debian {release} ({t['suite']})", t["bpftrace"], t["bcc"], t["date"],
+                           str(t["passed"]), str(t["failed"]), str(t["skipped"]),
+                           *(f"{times[k]:.0f} s" if k in times else "?" for k in ("boot", "setup", "examples")),
+                           _sources(t.get("sources", {}))]))
+    return lines
+
+
+def _sources(verdict: dict[str, Any]) -> str:
+    """The deep dive's table against this kernel's source (devtools/kernel_sources.py)."""
+    if "checked" not in verdict:
+        return "not checked"
+    wrong = verdict.get("wrong", [])
+    text = f"{verdict['checked'] - len(wrong)} of {verdict['checked']}"
+    return text + (f" (**wrong**: {'; '.join(wrong)})" if wrong else "")
 
 
 def _cell(example: dict[str, Any] | None) -> str:
@@ -41,10 +70,14 @@ def _cell(example: dict[str, Any] | None) -> str:
     return f"{text}: {example['reason']}" if example["outcome"] == "skipped" and example["reason"] else text
 
 
+def _column(t: dict[str, Any]) -> str:
+    name = f"Debian {t['debian'].split('.')[0]}" if t["suite"] != "sid" else "unstable"
+    return f"{name}, Linux {t['vm']} (VM)" if t.get("vm") else f"{name}, Linux {'.'.join(t['kernel'].split('.')[:2])}"
+
+
 def examples(toolchains: list[dict[str, Any]]) -> list[str]:
     """One row per example (page and snippet), one column per toolchain."""
-    head = ["Page", "Example", *(f"Debian {t['debian'].split('.')[0]}" if t["suite"] != "sid" else "unstable"
-                                 for t in toolchains)]
+    head = ["Page", "Example", *map(_column, toolchains)]
     lines = [_row(head), _row(["---"] * len(head))]
     by_tc = [{(e["page"], e["line"]): e for e in t["examples"]} for t in toolchains]
     order = dict.fromkeys((e["page"], e["line"], e["snippet"]) for t in toolchains for e in t["examples"])
@@ -58,6 +91,8 @@ def examples(toolchains: list[dict[str, Any]]) -> list[str]:
 def render(result: dict[str, Any]) -> str:
     toolchains = result["toolchains"]
     lines = ["## Toolchains", "", *summary(toolchains, result.get("reference", ""))]
+    if any(t.get("vm") for t in toolchains):
+        lines += ["", "## Kernels", "", KERNELS_INTRO, "", *kernel_rows(toolchains)]
     lines += ["", "## Every example", "", *examples(toolchains)]
     return "\n".join(lines)
 

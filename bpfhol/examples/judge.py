@@ -14,6 +14,7 @@ import shlex
 import textwrap
 from typing import Any
 
+from bpfhol import config
 from bpfhol.examples.model import Example, Spec, fill
 from bpfhol.examples.run import RunResult
 from bpfhol.labs import get
@@ -55,7 +56,7 @@ def judge(ex: Example, result: RunResult, key: dict[str, Any] | None, *, shown: 
     """Everything wrong with one example's run (and, with `shown`, with the output the page shows)."""
     wrong = []
     if result.timed_out:
-        wrong.append(f"timed out after {ex.spec.hard_timeout:.0f} s (timeout:) and was killed")
+        wrong.append(f"timed out after {ex.spec.hard_timeout * config.timeout_scale():.0f} s (timeout:) and was killed")
     elif result.returncode != ex.spec.exit:
         wrong.append(f"exit status {result.returncode}, expected {ex.spec.exit}")
     if ex.spec.run is not None and not result.interrupted and not result.timed_out and result.returncode == 0:

@@ -152,7 +152,8 @@ class DocsRun:
         argv = shlex.split(fill_text(ex.spec.args, dict(key, pid=lab.pids) if lab else None)) if ex.spec.args else []
         self._lock.acquire(ex.spec.exclusive)
         try:
-            result = run_program(ex.kind, ex.source, run=ex.spec.run, timeout=ex.spec.hard_timeout,
+            timeout = ex.spec.hard_timeout * config.timeout_scale()
+            result = run_program(ex.kind, ex.source, run=ex.spec.run, timeout=timeout,
                                  on_start=self.tracker.started, argv=argv)
         finally:
             self._lock.release(ex.spec.exclusive)

@@ -1,0 +1,23 @@
+#!/bin/bash
+# Runs inside a kernel-matrix guest (devtools/kernels.py boots it): the machine set-up, then the
+# docs examples against the labs' workloads, as `./dev test` runs them, with a report.
+#   guest-examples.sh [TIMEOUT_SCALE]
+# Writes .matrix-kernel/report.json (every test) and times.json (the guest's uptime at each step).
+set -u
+cd "$(dirname "$0")/.."
+out=.matrix-kernel
+mkdir -p "$out"
+up() { cut -d' ' -f1 /proc/uptime; }
+booted=$(up)
+export CI=true BPFHOL_BROWSER=no BPFHOL_TIMEOUT_SCALE="${1:-1}"
+./dev setup
+rc=$?
+set_up=$(up)
+if [ "$rc" -eq 0 ]; then
+  BPFHOL_REPORT="$PWD/$out/report.json" .venv/bin/python -m pytest -p devtools.report -p no:cacheprovider \
+    docs -q -rfs
+  rc=$?
+fi
+printf '{"kernel": "%s", "booted": %s, "set_up": %s, "done": %s, "exit": %d}\n' \
+  "$(uname -r)" "$booted" "$set_up" "$(up)" "$rc" >"$out/times.json"
+exit "$rc"

@@ -1,0 +1,253 @@
+"""The kernel matrix: the docs examples on the kernels readers run, each in a virtual machine.
+
+    sudo ./dev matrix --kernel 6.1|6.12|7.x|all [--kernel-timeout S]
+
+Each kernel is Debian's own (`linux-image-amd64` of a release), booted with virtme-ng under
+QEMU with the release's toolchain chroot (devtools.chroot) as its root filesystem, shared over
+9p: Debian 12's 6.1 with Debian 12's bpftrace, Debian 13's 6.12 with Debian 13's, unstable's
+7.x with unstable's.  The guest runs `./dev setup` and the docs examples against the labs'
+workloads (devtools/guest-examples.sh), and writes a report into the chroot.
+
+Before the boot, on the host, the chroot gets that kernel's modules and headers (BCC compiles
+against them) and udev (virtme-ng's init wants it).  The kernel package is downloaded once and
+kept under CACHE/kernels.  QEMU runs under TCG (`--disable-kvm`): no hardware virtualisation
+is needed, which also makes it slow.  A guest that runs past its timeout is killed and
+reported; QEMU is killed with its whole process group whatever happens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from devtools import chroot
+from devtools.chroot import Chroot
+
+# virtme-ng is a tool of the matrix, not of the course: it lives in a venv of its own in the cache.
+VIRTME_NG = "virtme-ng==1.42"
+VENV = chroot.CACHE / "virtme-ng"
+KERNELS_DIR = chroot.CACHE / "kernels"
+GUEST_SCRIPT = "devtools/guest-examples.sh"  # in the checkout; the guest runs it
+GUEST_REPORT = ".matrix-kernel"  # in the chroot's checkout: report.json, times.json
+# Under TCG a guest's clock is real time, but its CPU is about 10x slower: every program takes longer to
+# start and attach, and BCC's clang much longer.  Examples get this much more time before they are killed.
+TIMEOUT_SCALE = 6
+MEMORY = "6G"
+GUEST_TIMEOUT = 1800.0  # seconds: a guest still running then is killed and reported
+CPUS = 2
+HOST_PACKAGES = ("qemu-system-x86", "kmod", "busybox-static", "python3-venv")
+GUEST_PACKAGES = ("udev", "kmod")
+
+
+@dataclass(frozen=True)
+class Kernel:
+    series: str  # what the command line and the pages call it: 6.1, 6.12, 7.x
+    toolchain: str  # the toolchain matrix's chroot that is its root filesystem
+
+    @property
+    def result_name(self) -> str:
+        return f"{self.toolchain}-linux{self.series}"
+
+
+KERNELS = {k.series: k for k in (Kernel("6.1", "debian12"), Kernel("6.12", "debian13"), Kernel("7.x", "unstable"))}
+ALIASES = {"7": "7.x", "7.x": "7.x", "6.1": "6.1", "6.12": "6.12"}
+
+
+def say(msg: str) -> None:
+    print(f"[matrix] {msg}", flush=True)
+
+
+def resolve(names: list[str]) -> list[Kernel]:
+    """Command-line names (comma lists too, and `all`) -> kernels; ValueError names the bad one."""
+    wanted: list[Kernel] = []
+    for name in (n for arg in names for n in arg.split(",") if n):
+        if name == "all":
+            wanted += KERNELS.values()
+        elif name in ALIASES:
+            wanted.append(KERNELS[ALIASES[name]])
+        else:
+            raise ValueError(f"no kernel {name!r} (there are: {', '.join(KERNELS)}, all)")
+    return list(dict.fromkeys(wanted))
+
+
+# --- host tools ---------------------------------------------------------------------------------------
+
+
+def vng() -> Path:
+    """virtme-ng's `vng`, installed into its own venv on first use."""
+    exe = VENV / "bin" / "vng"
+    stamp = VENV / ".bpfhol-installed"
+    if exe.exists() and stamp.is_file() and stamp.read_text().strip() == VIRTME_NG:
+        return exe
+    say(f"installing {VIRTME_NG} into {VENV}")
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True)
+    subprocess.run([str(VENV / "bin/pip"), "install", "-q", "--disable-pip-version-check", VIRTME_NG], check=True)
+    stamp.write_text(VIRTME_NG + "\n")
+    return exe
+
+
+# --- the kernel and what the chroot needs for it ----------------------------------------------------------
+
+
+def kernel_package(ch: Chroot) -> str:
+    """The versioned image package that the release's linux-image-amd64 points at now."""
+    out = chroot.run_in(ch, ["apt-cache", "depends", "linux-image-amd64"], capture_output=True, text=True).stdout
+    m = re.search(r"Depends: (linux-image-(\d\S*-amd64))$", out, re.MULTILINE)
+    if not m:
+        raise RuntimeError(f"{ch.suite}: apt knows no linux-image-amd64 (apt-cache depends said: {out.strip()!r})")
+    return m.group(1)
+
+
+def release_of(package: str) -> str:
+    return package.removeprefix("linux-image-")
+
+
+def _parts(ch: Chroot, package: str) -> list[str]:
+    """The packages that make up the kernel: the image, and from Debian 14 on the binary and modules it splits into."""
+    out = chroot.run_in(ch, ["apt-cache", "depends", package], capture_output=True, text=True).stdout
+    release = release_of(package)
+    split = re.findall(rf"Depends: (linux-(?:binary|modules)-{re.escape(release)})$", out, re.MULTILINE)
+    return [package, *dict.fromkeys(split)]
+
+
+def image(tree: Path, release: str) -> Path | None:
+    """The kernel image in an unpacked tree: /boot up to Debian 13, /usr/lib/modules/<release> from Debian 14."""
+    for path in (tree / "boot" / f"vmlinuz-{release}", tree / "usr/lib/modules" / release / "vmlinuz"):
+        if path.is_file():
+            return path
+    return None
+
+
+def fetch_kernel(ch: Chroot, package: str) -> Path:
+    """The kernel's packages unpacked under KERNELS_DIR/<release> (downloaded by the chroot's apt, once)."""
+    release = release_of(package)
+    dest = KERNELS_DIR / release
+    if image(dest, release):
+        return dest
+    work = ch.root / "tmp" / "bpfhol-kernel"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    tmp = dest.with_name(release + ".new")
+    try:
+        parts = _parts(ch, package)
+        say(f"{ch.name}: downloading {' '.join(parts)}")
+        chroot.run_in(ch, ["sh", "-c", f"cd /tmp/bpfhol-kernel && apt-get download -q {' '.join(parts)}"],
+                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+        for deb in sorted(work.glob("*.deb")):
+            subprocess.run(["dpkg-deb", "-x", str(deb), str(tmp)], check=True)
+        if not image(tmp, release):
+            raise RuntimeError(f"{' '.join(parts)} hold no kernel image (vmlinuz) for {release}")
+        shutil.rmtree(dest, ignore_errors=True)
+        tmp.rename(dest)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return dest
+
+
+def _modules(tree: Path, release: str) -> Path:
+    for sub in ("usr/lib/modules", "lib/modules"):
+        if (tree / sub / release).is_dir():
+            return tree / sub / release
+    raise RuntimeError(f"no modules for {release} in {tree}")
+
+
+def install_in_chroot(ch: Chroot, kernel_tree: Path, release: str) -> None:
+    """The kernel's modules (depmod'ed), its headers (for BCC) and udev, in the chroot: only what is missing."""
+    want = [*GUEST_PACKAGES, f"linux-headers-{release}"]
+    missing = [p for p in want if chroot.run_in(ch, ["dpkg-query", "-W", "-f", "${Status}", p],
+                                                capture_output=True, text=True).stdout != "install ok installed"]
+    if missing:
+        say(f"{ch.name}: installing {' '.join(missing)} in the chroot")
+        chroot.run_in(ch, ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing],
+                      env={"DEBIAN_FRONTEND": "noninteractive"}, stdout=subprocess.DEVNULL, check=True)
+    # The modules go next to what the headers package put there (build, source): merged-usr's /usr/lib/modules.
+    target = ch.root / "usr/lib/modules" / release
+    src = _modules(kernel_tree, release)
+    if not (target / "kernel").is_dir():
+        say(f"{ch.name}: copying the {release} modules into the chroot")
+        target.mkdir(parents=True, exist_ok=True)
+        for entry in src.iterdir():
+            dst = target / entry.name
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.copytree(entry, dst, symlinks=True, dirs_exist_ok=True)
+            elif not dst.exists():
+                shutil.copy2(entry, dst, follow_symlinks=False)
+    if not (target / "modules.dep").is_file():
+        chroot.run_in(ch, ["depmod", release], check=True)
+
+
+# --- the guest -------------------------------------------------------------------------------------------
+
+
+def vng_command(kernel_tree: Path, release: str, ch: Chroot) -> list[str]:
+    script = f"/{chroot.CHECKOUT}/{GUEST_SCRIPT}"
+    return [
+        str(vng()), "--run", str(image(kernel_tree, release)),
+        "--root", str(ch.root), "--rw", "--force-9p", "--disable-kvm",
+        "--cpus", str(CPUS), "--memory", MEMORY, "--user", "root", "--name", f"bpfhol-{ch.name}",
+        "--exec", f"{script} {TIMEOUT_SCALE}",
+    ]
+
+
+def boot(cmd: list[str], log: Path, timeout: float) -> tuple[int | None, float]:
+    """Run the guest to its end or the timeout; (exit status or None when killed, seconds)."""
+    tmp = Path(tempfile.mkdtemp(prefix="bpfhol-vm-"))  # virtme-ng's own files (its exit status): removed after
+    env = {**chroot.CLEAN_ENV, "PATH": f"{VENV / 'bin'}:{chroot.CLEAN_ENV['PATH']}", "TMPDIR": str(tmp)}
+    t0 = time.monotonic()
+    try:
+        with log.open("a") as out:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                    env=env, cwd="/", start_new_session=True)
+            try:
+                rc: int | None = proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                rc = None
+            finally:  # Ctrl-C, a timeout or a normal end: QEMU and vng go with their process group
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return rc, time.monotonic() - t0
+
+
+def read_guest(ch: Chroot) -> dict[str, Any]:
+    """What the guest wrote: {"report": pytest's report or None, "times": the script's clock readings}."""
+    out: dict[str, Any] = {"report": None, "times": {}}
+    base = ch.checkout / GUEST_REPORT
+    for key, name in (("report", "report.json"), ("times", "times.json")):
+        with contextlib.suppress(OSError, ValueError):
+            out[key] = json.loads((base / name).read_text())
+    return out
+
+
+def clear_guest(ch: Chroot) -> None:
+    shutil.rmtree(ch.checkout / GUEST_REPORT, ignore_errors=True)
+    (ch.checkout / GUEST_REPORT).mkdir(parents=True)
+
+
+def prepare_kernel(ch: Chroot) -> str:
+    """The release's current kernel, unpacked in the cache and installed in the (mounted) chroot: its release."""
+    try:
+        package = kernel_package(ch)
+        tree = fetch_kernel(ch, package)
+    except (RuntimeError, subprocess.CalledProcessError):  # an index too old for the mirror: refresh, once
+        chroot.run_in(ch, ["apt-get", "update", "-q"], stdout=subprocess.DEVNULL, check=True)
+        package = kernel_package(ch)
+        tree = fetch_kernel(ch, package)
+    release = release_of(package)
+    install_in_chroot(ch, tree, release)
+    return release

@@ -1,0 +1,100 @@
+"""The kernel matrix's pieces that need no VM: kernel names, the deep dive's source table and its check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from devtools import kernel_sources, kernels, matrix, tested_on
+
+
+def test_kernel_names_select_kernels_and_their_toolchains() -> None:
+    assert [k.series for k in kernels.resolve(["all"])] == ["6.1", "6.12", "7.x"]
+    assert [k.toolchain for k in kernels.resolve(["7", "6.1,6.12"])] == ["unstable", "debian12", "debian13"]
+    with pytest.raises(ValueError, match="no kernel '5.10'"):
+        kernels.resolve(["5.10"])
+    args = matrix.parse(["--kernel", "6.12,7.x"])
+    assert args.names == ["debian13", "unstable"] and [k.series for k in args.kernels] == ["6.12", "7.x"]
+    for bad in (["debian12", "--kernel", "6.1"], ["--kernel", "6.1", "--full"], ["--kernel", "4.19"]):
+        with pytest.raises(SystemExit):
+            matrix.parse(bad)
+
+
+def test_kernel_images_are_found_where_each_release_puts_them(tmp_path: Path) -> None:
+    assert kernels.image(tmp_path, "6.1.0-1-amd64") is None
+    old = tmp_path / "boot/vmlinuz-6.1.0-1-amd64"  # Debian 12 and 13: /boot
+    old.parent.mkdir()
+    old.write_bytes(b"k")
+    assert kernels.image(tmp_path, "6.1.0-1-amd64") == old
+    new = tmp_path / "usr/lib/modules/7.2.1+deb14-amd64/vmlinuz"  # Debian 14: next to the modules
+    new.parent.mkdir(parents=True)
+    new.write_bytes(b"k")
+    assert kernels.image(tmp_path, "7.2.1+deb14-amd64") == new
+    assert kernel_sources.series_of("7.2.1+deb14-amd64") == "7.2" and kernel_sources.series_of("6.1.0-50-amd64") == "6.1"
+
+
+def test_the_deep_dive_table_names_every_kernel_of_the_matrix() -> None:
+    rows = kernel_sources.table()
+    assert len(rows) >= 20
+    for row in rows:
+        assert set(row.cells) == {"6.1", "6.12", "6.18", "7.2"}, row
+        assert all(cell for cell in row.cells.values()), row
+    text = "".join(p.read_text() for p in kernel_sources.PAGE.parent.glob("*.md"))
+    for row in rows:  # every name in the table is one the lab's pages talk about, besides the table itself
+        assert text.count(row.symbol) >= 2, row.name
+
+
+def _tree(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def test_the_source_check_finds_a_moved_a_missing_and_an_unexpected_definition(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("text\n\n" + kernel_sources.MARK + "\n| Name | 6.1 | 7.2 |\n| --- | --- | --- |\n"
+                    "| `do_work()` | kernel/entry/common.c | include/linux/entry-common.h |\n"
+                    "| `NEW_MACRO` | — | include/linux/tracepoint.h |\n"
+                    "| `entry_SYSCALL_64` | arch/x86/entry/entry_64.S | arch/x86/entry/entry_64.S |\n\nmore\n")
+    rows = kernel_sources.table(page)
+    old = _tree(tmp_path / "6.1", {
+        "kernel/entry/common.c": "static long do_work(struct pt_regs *regs)\n{\n\treturn 0;\n}\n",
+        "include/linux/entry-common.h": "long do_work(struct pt_regs *regs);\n",  # a prototype is no definition
+        "arch/x86/entry/entry_64.S": "SYM_CODE_START(entry_SYSCALL_64)\n",
+    })
+    assert kernel_sources.check(old, "6.1", rows) == []
+    new = _tree(tmp_path / "7.2", {
+        "kernel/entry/common.c": "static long do_work(struct pt_regs *regs)\n{\n\treturn 0;\n}\n",
+        "include/linux/entry-common.h": "static __always_inline void other(void)\n{\n\tdo_work(regs);\n}\n",
+        "arch/x86/entry/entry_64.S": "SYM_CODE_START(entry_SYSCALL_64)\n",
+    })
+    wrong = kernel_sources.check(new, "7.2", rows)
+    assert len(wrong) == 2
+    assert "do_work() is not defined in include/linux/entry-common.h in Linux 7.2 but in kernel/entry/common.c" in wrong[0]
+    assert "no file include/linux/tracepoint.h" in wrong[1]
+    (old / "include/linux/tracepoint.h").write_text("#define NEW_MACRO(name) x\n")
+    assert kernel_sources.check(old, "6.1", rows) == [
+        f"line {rows[1].line}: NEW_MACRO is defined in Linux 6.1 (include/linux/tracepoint.h)"]
+    assert kernel_sources.check(old, "6.12", rows) == ["the table has no column for Linux 6.12"]
+
+
+def test_a_kernel_run_gets_its_own_table_and_column_on_the_tested_on_page() -> None:
+    result = {"reference": "debian12", "toolchains": [
+        {"name": "debian12", "suite": "bookworm", "debian": "12.15", "bpftrace": "0.17.0", "bcc": "0.26.0",
+         "python": "3.11.2", "kernel": "6.18.44", "arch": "x86_64", "date": "2026-12-01", "passed": 1, "failed": 0,
+         "skipped": 0, "examples": [{"page": "docs/a.md", "line": 3, "snippet": "snippets/a.bt", "outcome": "passed",
+                                     "reason": ""}]},
+        {"name": "debian12-linux6.1", "suite": "bookworm", "debian": "12.15", "bpftrace": "0.17.0", "bcc": "0.26.0",
+         "python": "3.11.2", "kernel": "6.1.0-50-amd64", "arch": "x86_64", "date": "2026-12-01", "passed": 0,
+         "failed": 1, "skipped": 0, "vm": "6.1", "timings": {"boot": 22.0, "setup": 95.0, "examples": 900.0},
+         "sources": {"series": "6.1", "source": "linux-source-6.1 6.1.1-1", "checked": 29, "wrong": []},
+         "examples": [{"page": "docs/a.md", "line": 3, "snippet": "snippets/a.bt", "outcome": "failed",
+                       "reason": ""}]},
+    ]}
+    page = tested_on.render(result)
+    assert "## Kernels" in page and "| `6.1.0-50-amd64` | Debian 12.15 (bookworm) |" in page
+    assert "| 22 s | 95 s | 900 s | 29 of 29 |" in page
+    assert "| Debian 12, Linux 6.18 | Debian 12, Linux 6.1 (VM) |" in page
+    assert "| [a.md:3](a.md) | `a.bt` | passed | **failed** |" in page
