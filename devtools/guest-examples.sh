@@ -1,7 +1,8 @@
 #!/bin/bash
 # Runs inside a kernel-matrix guest (devtools/kernels.py boots it): the machine set-up, then the
 # docs examples against the labs' workloads, as `./dev test` runs them, with a report.
-#   guest-examples.sh [TIMEOUT_SCALE]
+#   guest-examples.sh TIMEOUT_SCALE [test|capture] [FILTER]
+# FILTER selects examples as pytest -k does; capture rewrites the shown outputs of those that pass.
 # Writes .matrix-kernel/report.json (every test) and times.json (the guest's uptime at each step).
 set -u
 cd "$(dirname "$0")/.."
@@ -10,12 +11,16 @@ mkdir -p "$out"
 up() { cut -d' ' -f1 /proc/uptime; }
 booted=$(up)
 export CI=true BPFHOL_BROWSER=no BPFHOL_TIMEOUT_SCALE="${1:-1}"
+mode=${2:-test}
+filter=${3:-}
 ./dev setup
 rc=$?
 set_up=$(up)
 if [ "$rc" -eq 0 ]; then
-  BPFHOL_REPORT="$PWD/$out/report.json" .venv/bin/python -m pytest -p devtools.report -p no:cacheprovider \
-    docs -q -rfs
+  args=(docs -q -rfs)
+  [ -n "$filter" ] && args+=(-k "$filter")
+  [ "$mode" = capture ] && args+=(--update-shown)
+  BPFHOL_REPORT="$PWD/$out/report.json" .venv/bin/python -m pytest -p devtools.report -p no:cacheprovider "${args[@]}"
   rc=$?
 fi
 printf '{"kernel": "%s", "booted": %s, "set_up": %s, "done": %s, "exit": %d}\n' \

@@ -21,6 +21,7 @@ import contextlib
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -44,7 +45,7 @@ GUEST_REPORT = ".matrix-kernel"  # in the chroot's checkout: report.json, times.
 # start and attach, and BCC's clang much longer.  Examples get this much more time before they are killed.
 TIMEOUT_SCALE = 6
 MEMORY = "6G"
-GUEST_TIMEOUT = 1800.0  # seconds: a guest still running then is killed and reported
+GUEST_TIMEOUT = 3600.0  # seconds: a guest still running then is killed and reported
 CPUS = 2
 HOST_PACKAGES = ("qemu-system-x86", "kmod", "busybox-static", "python3-venv")
 GUEST_PACKAGES = ("udev", "kmod")
@@ -192,13 +193,14 @@ def install_in_chroot(ch: Chroot, kernel_tree: Path, release: str) -> None:
 # --- the guest -------------------------------------------------------------------------------------------
 
 
-def vng_command(kernel_tree: Path, release: str, ch: Chroot) -> list[str]:
+def vng_command(kernel_tree: Path, release: str, ch: Chroot, *, capture: bool = False, only: str = "") -> list[str]:
     script = f"/{chroot.CHECKOUT}/{GUEST_SCRIPT}"
+    guest = shlex.join([script, str(TIMEOUT_SCALE), "capture" if capture else "test", only])
     return [
         str(vng()), "--run", str(image(kernel_tree, release)),
         "--root", str(ch.root), "--rw", "--force-9p", "--disable-kvm",
         "--cpus", str(CPUS), "--memory", MEMORY, "--user", "root", "--name", f"bpfhol-{ch.name}",
-        "--exec", f"{script} {TIMEOUT_SCALE}",
+        "--exec", guest,
     ]
 
 
@@ -232,6 +234,22 @@ def read_guest(ch: Chroot) -> dict[str, Any]:
         with contextlib.suppress(OSError, ValueError):
             out[key] = json.loads((base / name).read_text())
     return out
+
+
+def captured(ch: Chroot, checkout: Path) -> list[Path]:
+    """Copy the shown outputs the guest re-captured back into the checkout; the files that changed.
+
+    The chroot's copy of the checkout was the checkout's just before the boot, so a shown output
+    that differs now is one the guest wrote.  (The note naming the capture's versions stays: it is
+    the reference toolchain's.)
+    """
+    changed = []
+    for src in sorted((ch.checkout / "snippets").rglob("*.out")):
+        dst = checkout / src.relative_to(ch.checkout)
+        if not dst.is_file() or dst.read_bytes() != src.read_bytes():
+            shutil.copyfile(src, dst)
+            changed.append(dst)
+    return changed
 
 
 def clear_guest(ch: Chroot) -> None:

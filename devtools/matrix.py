@@ -70,6 +70,7 @@ class Outcome:
     error: str = ""  # why the suite could not run at all
     vm: str = ""  # for a kernel run: the kernel series it booted (6.1, ...); empty on the host's kernel
     sources: dict[str, Any] = field(default_factory=dict)  # for a kernel run: devtools.kernel_sources' verdict
+    partial: bool = False  # only some examples ran (-k): they update the last full run's results
 
     def count(self, outcome: str) -> int:
         same = {"failed": ("failed", "error")}.get(outcome, (outcome,))
@@ -267,12 +268,13 @@ def run_toolchain(name: str, *, full: bool, built: float | None = None, quiet: f
     return result
 
 
-def run_kernel(k: kernels.Kernel, *, timeout: float, built: float | None = None) -> Outcome:
+def run_kernel(k: kernels.Kernel, *, timeout: float, built: float | None = None, only: str = "",
+               capture: bool = False) -> Outcome:
     """The docs examples in a VM booted with Debian's kernel of that series, the toolchain's chroot as root."""
     ch = toolchain(k.toolchain)
     log = chroot.CACHE / f"{k.result_name}.log"
     log.write_text("")
-    result = Outcome(k.result_name, ch.suite, log=str(log), vm=k.series)
+    result = Outcome(k.result_name, ch.suite, log=str(log), vm=k.series, partial=bool(only))
     t0 = time.monotonic()
     if not chroot.is_built(ch):
         raise RuntimeError(f"no {ch.suite} chroot in {ch.root}; see {log.with_name(k.toolchain + '-build.log')}")
@@ -291,11 +293,14 @@ def run_kernel(k: kernels.Kernel, *, timeout: float, built: float | None = None)
         except (ValueError, OSError, subprocess.CalledProcessError) as e:
             result.sources = {"wrong": [f"could not check the deep dive's kernel sources: {e}"]}
     kernels.clear_guest(ch)
-    cmd = kernels.vng_command(kernels.KERNELS_DIR / release, release, ch)
+    cmd = kernels.vng_command(kernels.KERNELS_DIR / release, release, ch, capture=capture, only=only)
     say(f"{result.name}: booting Linux {release} under QEMU (TCG) with the {ch.suite} chroot as root"
         f" (log {log}, at most {timeout:.0f} s)")
     rc, wall = kernels.boot(cmd, log, timeout)
     guest = kernels.read_guest(ch)
+    if capture:
+        for path in kernels.captured(ch, ROOT):
+            say(f"{result.name}: re-captured {path.relative_to(ROOT)}")
     times = guest["times"]
     result.versions["kernel"] = times.get("kernel", release)
     report = guest["report"] or {}
@@ -383,7 +388,18 @@ def write_result(results: list[Outcome], path: Path) -> None:
         kept = {t["name"]: t for t in json.loads(path.read_text())["toolchains"]}
     except (OSError, ValueError, KeyError):
         kept = {}
-    kept.update({r.name: as_json(r, commit) for r in results if not r.error})
+    for r in results:
+        if r.error:
+            continue
+        new = as_json(r, commit)
+        old = kept.get(r.name)
+        if r.partial and old:  # the examples that ran replace theirs; the others keep the last run's outcome
+            ran = {(e["page"], e["line"]): e for e in new["examples"]}
+            new["examples"] = [ran.pop((e["page"], e["line"]), e) for e in old["examples"]] + list(ran.values())
+        if r.vm:  # a kernel run runs the docs examples only: count those
+            for outcome in ("passed", "failed", "skipped"):
+                new[outcome] = sum(1 for e in new["examples"] if e["outcome"] == outcome)
+        kept[r.name] = new
     runs = [*TOOLCHAINS, *(k.result_name for k in kernels.KERNELS.values())]
     ordered = [kept[n] for n in runs if n in kept]
     path.write_text(json.dumps({"reference": REFERENCE, "toolchains": ordered}, indent=1) + "\n")
@@ -404,6 +420,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--kernel", action="append", default=[], metavar="K",
                    help=f"instead: the docs examples in a VM on Debian's kernel K ({', '.join(kernels.KERNELS)} or"
                         " all; repeat or comma-separate), with its release's toolchain (devtools/kernels.py)")
+    p.add_argument("-k", dest="only", default="", metavar="FILTER",
+                   help="with --kernel: only the examples pytest -k FILTER selects (they update the last run's results)")
+    p.add_argument("--capture", action="store_true",
+                   help="with --kernel: re-capture the shown outputs of the examples that pass (records no result)")
     p.add_argument("--kernel-timeout", type=float, default=kernels.GUEST_TIMEOUT, metavar="S",
                    help=f"kill a guest still running after S seconds (default {kernels.GUEST_TIMEOUT:.0f})")
     args = p.parse_args(argv)
@@ -413,6 +433,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
         p.error(str(e))
     if args.kernels and args.names:
         p.error("name toolchains or --kernel, not both: each kernel runs with its own release's toolchain")
+    if (args.only or args.capture) and not args.kernels:
+        p.error("-k and --capture go with --kernel")
     if args.kernels and args.full:
         p.error("--full is for toolchains: a kernel run runs the docs examples")
     if args.kernels:
@@ -448,7 +470,8 @@ def main(argv: list[str]) -> int:
             try:
                 if isinstance(b, Exception):
                     raise b
-                results.append(run_kernel(k, timeout=args.kernel_timeout, built=b))
+                results.append(run_kernel(k, timeout=args.kernel_timeout, built=b, only=args.only,
+                                          capture=args.capture))
             except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
                 say(f"{k.result_name}: could not run: {e}")
                 results.append(Outcome(k.result_name, TOOLCHAINS[k.toolchain], error=str(e)))
@@ -472,7 +495,7 @@ def main(argv: list[str]) -> int:
         for line in details(r):
             print(line)
     say(f"{len(results)} {'kernels' if args.kernels else 'toolchains'} in {time.monotonic() - t0:.0f} s")
-    if not args.no_result:
+    if not args.no_result and not args.capture:
         write_result(results, RESULT)
         say(f"result written to {RESULT.relative_to(ROOT)}")
     return 0 if all(r.ok for r in results) else 1
