@@ -421,7 +421,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
                    help=f"instead: the docs examples in a VM on Debian's kernel K ({', '.join(kernels.KERNELS)} or"
                         " all; repeat or comma-separate), with its release's toolchain (devtools/kernels.py)")
     p.add_argument("-k", dest="only", default="", metavar="FILTER",
-                   help="with --kernel: only the examples pytest -k FILTER selects (they update the last run's results)")
+                   help="with --kernel: only the examples pytest -k FILTER selects (they update the last results)")
     p.add_argument("--capture", action="store_true",
                    help="with --kernel: re-capture the shown outputs of the examples that pass (records no result)")
     p.add_argument("--kernel-timeout", type=float, default=kernels.GUEST_TIMEOUT, metavar="S",
