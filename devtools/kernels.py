@@ -236,17 +236,30 @@ def read_guest(ch: Chroot) -> dict[str, Any]:
     return out
 
 
-def captured(ch: Chroot, checkout: Path) -> list[Path]:
-    """Copy the shown outputs the guest re-captured back into the checkout; the files that changed.
+def kernel_scoped_outputs(docs: Path) -> set[str]:
+    """Shown outputs (snippets-relative) of the examples that declare a kernel range: made on another kernel.
 
-    The chroot's copy of the checkout was the checkout's just before the boot, so a shown output
-    that differs now is one the guest wrote.  (The note naming the capture's versions stays: it is
-    the reference toolchain's.)
+    Every other shown output is the reference toolchain's, captured on the course machine.
+    """
+    found = set()
+    for page in docs.rglob("*.md"):
+        for m in re.finditer(r"<!-- example\n(.*?)-->.*?--8<-- \"([^\"]+\.out)\"", page.read_text(), re.DOTALL):
+            if re.search(r"^requires:\s*kernel\b", m.group(1), re.MULTILINE):
+                found.add(m.group(2))
+    return found
+
+
+def captured(ch: Chroot, checkout: Path) -> list[Path]:
+    """Copy back the kernel-scoped shown outputs the guest re-captured; the files that changed.
+
+    The chroot's copy of the checkout was the checkout's just before the boot, so an output that
+    differs now is one the guest wrote.  Only the outputs of examples that declare a kernel range
+    come back: the others, and the note naming the capture's versions, stay the reference's.
     """
     changed = []
-    for src in sorted((ch.checkout / "snippets").rglob("*.out")):
-        dst = checkout / src.relative_to(ch.checkout)
-        if not dst.is_file() or dst.read_bytes() != src.read_bytes():
+    for name in sorted(kernel_scoped_outputs(checkout / "docs")):
+        src, dst = ch.checkout / "snippets" / name, checkout / "snippets" / name
+        if src.is_file() and (not dst.is_file() or dst.read_bytes() != src.read_bytes()):
             shutil.copyfile(src, dst)
             changed.append(dst)
     return changed
