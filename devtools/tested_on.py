@@ -91,8 +91,11 @@ def examples(toolchains: list[dict[str, Any]]) -> list[str]:
 def render(result: dict[str, Any]) -> str:
     toolchains = result["toolchains"]
     lines = ["## Toolchains", "", *summary(toolchains, result.get("reference", ""))]
+    lines += ["", "## Kernels", "", KERNELS_INTRO, ""]
     if any(t.get("vm") for t in toolchains):
-        lines += ["", "## Kernels", "", KERNELS_INTRO, "", *kernel_rows(toolchains)]
+        lines += kernel_rows(toolchains)
+    else:
+        lines.append("The kernel matrix has not run yet.")
     lines += ["", "## Every example", "", *examples(toolchains)]
     return "\n".join(lines)
 
