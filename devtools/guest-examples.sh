@@ -10,14 +10,14 @@ out=.matrix-kernel
 mkdir -p "$out"
 up() { cut -d' ' -f1 /proc/uptime; }
 booted=$(up)
-export CI=true BPFHOL_BROWSER=no BPFHOL_TIMEOUT_SCALE="${1:-1}"
+export CI=true BPFHOL_BROWSER=no BPFHOL_TIMEOUT_SCALE="${1:-1}" PYTHONUNBUFFERED=1
 mode=${2:-test}
 filter=${3:-}
 ./dev setup
 rc=$?
 set_up=$(up)
 if [ "$rc" -eq 0 ]; then
-  args=(docs -q -rfs)
+  args=(docs -v -rfs)
   [ -n "$filter" ] && args+=(-k "$filter")
   [ "$mode" = capture ] && args+=(--update-shown)
   BPFHOL_REPORT="$PWD/$out/report.json" .venv/bin/python -m pytest -p devtools.report -p no:cacheprovider "${args[@]}"
