@@ -1,8 +1,9 @@
 #!/bin/bash
 # Runs inside a kernel-matrix guest (devtools/kernels.py boots it): the machine set-up, then the
 # docs examples against the labs' workloads, as `./dev test` runs them, with a report.
-#   guest-examples.sh TIMEOUT_SCALE [test|capture] [FILTER]
+#   guest-examples.sh TIMEOUT_SCALE [test|capture] [FILTER] [BUDGET]
 # FILTER selects examples as pytest -k does; capture rewrites the shown outputs of those that pass.
+# After BUDGET seconds pytest gets Ctrl-C: it stops the labs and still writes its report.
 # Writes .matrix-kernel/report.json (every test) and times.json (the guest's uptime at each step).
 set -u
 cd "$(dirname "$0")/.."
@@ -13,6 +14,7 @@ booted=$(up)
 export CI=true BPFHOL_BROWSER=no BPFHOL_TIMEOUT_SCALE="${1:-1}" PYTHONUNBUFFERED=1
 mode=${2:-test}
 filter=${3:-}
+budget=${4:-0}
 ./dev setup
 rc=$?
 set_up=$(up)
@@ -20,7 +22,10 @@ if [ "$rc" -eq 0 ]; then
   args=(docs -v -rfs)
   [ -n "$filter" ] && args+=(-k "$filter")
   [ "$mode" = capture ] && args+=(--update-shown)
-  BPFHOL_REPORT="$PWD/$out/report.json" .venv/bin/python -m pytest -p devtools.report -p no:cacheprovider "${args[@]}"
+  stop=()
+  [ "$budget" -gt 0 ] && stop=(timeout -s INT -k 120 "$budget")
+  BPFHOL_REPORT="$PWD/$out/report.json" "${stop[@]}" .venv/bin/python -m pytest -p devtools.report \
+    -p no:cacheprovider "${args[@]}"
   rc=$?
 fi
 printf '{"kernel": "%s", "booted": %s, "set_up": %s, "done": %s, "exit": %d}\n' \

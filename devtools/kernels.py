@@ -46,6 +46,7 @@ GUEST_REPORT = ".matrix-kernel"  # in the chroot's checkout: report.json, times.
 TIMEOUT_SCALE = 6
 MEMORY = "6G"
 GUEST_TIMEOUT = 3600.0  # seconds: a guest still running then is killed and reported
+BOOT_AND_SETUP = 300  # seconds the guest's boot and `./dev setup` may take, besides the examples
 CPUS = 2
 HOST_PACKAGES = ("qemu-system-x86", "kmod", "busybox-static", "python3-venv")
 GUEST_PACKAGES = ("udev", "kmod")
@@ -193,9 +194,12 @@ def install_in_chroot(ch: Chroot, kernel_tree: Path, release: str) -> None:
 # --- the guest -------------------------------------------------------------------------------------------
 
 
-def vng_command(kernel_tree: Path, release: str, ch: Chroot, *, capture: bool = False, only: str = "") -> list[str]:
+def vng_command(kernel_tree: Path, release: str, ch: Chroot, *, capture: bool = False, only: str = "",
+                timeout: float = GUEST_TIMEOUT) -> list[str]:
     script = f"/{chroot.CHECKOUT}/{GUEST_SCRIPT}"
-    guest = shlex.join([script, str(TIMEOUT_SCALE), "capture" if capture else "test", only])
+    # The examples get Ctrl-C in the guest well before the host kills it: the report of those that ran survives.
+    budget = max(60, int(timeout - BOOT_AND_SETUP))
+    guest = shlex.join([script, str(TIMEOUT_SCALE), "capture" if capture else "test", only, str(budget)])
     return [
         str(vng()), "--run", str(image(kernel_tree, release)),
         "--root", str(ch.root), "--rw", "--force-9p", "--disable-kvm",
