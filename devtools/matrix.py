@@ -424,7 +424,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("-k", dest="only", default="", metavar="FILTER",
                    help="with --kernel: only the examples pytest -k FILTER selects (they update the last results)")
     p.add_argument("--capture", action="store_true",
-                   help="with --kernel: re-capture the shown outputs of the examples that pass (records no result)")
+                   help="with --kernel: also re-capture the shown outputs of kernel-scoped examples that pass")
     p.add_argument("--kernel-timeout", type=float, default=kernels.GUEST_TIMEOUT, metavar="S",
                    help=f"kill a guest still running after S seconds (default {kernels.GUEST_TIMEOUT:.0f})")
     args = p.parse_args(argv)
@@ -496,7 +496,7 @@ def main(argv: list[str]) -> int:
         for line in details(r):
             print(line)
     say(f"{len(results)} {'kernels' if args.kernels else 'toolchains'} in {time.monotonic() - t0:.0f} s")
-    if not args.no_result and not args.capture:
+    if not args.no_result:
         write_result(results, RESULT)
         say(f"result written to {RESULT.relative_to(ROOT)}")
     return 0 if all(r.ok for r in results) else 1
