@@ -1,6 +1,6 @@
 """How long the kernel matrix takes per kernel: the boot, the set-up, the docs examples, each example.
 
-    sudo .venv/bin/python -m benchmarks.kernels [KERNEL...]     (default: all: 6.1, 6.12, 7.x)
+    sudo .venv/bin/python -m benchmarks.kernels [-k FILTER] [KERNEL...]     (default: all: 6.1, 6.12, 7.x)
 
 Runs `./dev matrix --kernel K --no-result` for each kernel (a VM under QEMU's TCG, see
 devtools/kernels.py), then reads the guest's own report and clock: boot (guest uptime when its
@@ -32,7 +32,7 @@ def figures(k: kernels.Kernel, wall: float, rc: int) -> list[str]:
     if "booted" not in times:
         return [*lines, "  the guest wrote no times: it did not get to run its script (see the matrix's log)"]
     boot, setup_end, done = float(times["booted"]), float(times["set_up"]), float(times["done"])
-    total = done
+    total = done  # guest uptime: from the kernel's start
     lines.append(f"  boot {boot:.0f} s, ./dev setup {setup_end - boot:.0f} s, docs examples {done - setup_end:.0f} s;"
                  f" boot + set-up + examples {total:.0f} s ({total / 60:.1f} min,"
                  f" target {TARGET // 60} min: {'met' if total <= TARGET else 'MISSED'})")
@@ -52,7 +52,11 @@ def figures(k: kernels.Kernel, wall: float, rc: int) -> list[str]:
     return lines
 
 
-def main(names: list[str]) -> int:
+def main(argv: list[str]) -> int:
+    only = ""
+    if argv[:1] == ["-k"] and len(argv) > 1:  # some examples only (pytest -k), as ./dev matrix -k
+        only, argv = argv[1], argv[2:]
+    names = argv
     try:
         wanted = kernels.resolve(names or ["all"])
     except ValueError as e:
@@ -60,8 +64,8 @@ def main(names: list[str]) -> int:
     worst = 0
     for k in wanted:
         t0 = time.monotonic()
-        rc = subprocess.run([str(ROOT / "dev"), "matrix", "--no-result", "--kernel", k.series], cwd=ROOT,
-                            stdout=subprocess.DEVNULL).returncode
+        cmd = [str(ROOT / "dev"), "matrix", "--no-result", "--kernel", k.series, *(["-k", only] if only else [])]
+        rc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL).returncode
         worst = max(worst, rc)
         print("\n".join(figures(k, time.monotonic() - t0, rc)), flush=True)
     return worst
