@@ -2,12 +2,13 @@
 # instruction, x86_64 number 39) and three times through int $0x80, the 32-bit
 # entry (i386 number 20, which is writev in the x86_64 table). x86_64 only.
 # -c runs the command once the probes are attached; cpid is its process id.
-# TS_COMPAT (0x2, arch/x86/include/asm/thread_info.h) marks a 32-bit syscall.
+# TS_COMPAT (0x2, arch/x86/include/asm/thread_info.h) marks a 32-bit syscall;
+# the map's second key is the width, 32 or 64.
 sudo bpftrace -c '/usr/bin/python3 -' -e '
 tracepoint:raw_syscalls:sys_enter
 /pid == cpid && (args->id == 39 || args->id == 20)/
 {
-	@raw[args->id, curtask->thread_info.status & 0x2 ? "32-bit" : "64-bit"] = count();
+	@raw[args->id, curtask->thread_info.status & 0x2 ? 32 : 64] = count();
 }
 
 tracepoint:syscalls:sys_enter_getpid,
