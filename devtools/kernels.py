@@ -1,6 +1,6 @@
 """The kernel matrix: the docs examples on the kernels readers run, each in a virtual machine.
 
-    sudo ./dev matrix --kernel 6.1|6.12|7.x|all [--kernel-timeout S]
+    sudo ./dev matrix --kernel 6.1|6.12|7.x|all [-k FILTER] [--capture] [--kernel-timeout S]
 
 Each kernel is Debian's own (`linux-image-amd64` of a release), booted with virtme-ng under
 QEMU with the release's toolchain chroot (devtools.chroot) as its root filesystem, shared over
@@ -12,7 +12,9 @@ Before the boot, on the host, the chroot gets that kernel's modules and headers 
 against them) and udev (virtme-ng's init wants it).  The kernel package is downloaded once and
 kept under CACHE/kernels.  QEMU runs under TCG (`--disable-kvm`): no hardware virtualisation
 is needed, which also makes it slow.  A guest that runs past its timeout is killed and
-reported; QEMU is killed with its whole process group whatever happens.
+reported; QEMU is killed with its whole process group whatever happens.  `./dev matrix --kernel`
+installs what the host needs (qemu-system-x86, kmod for depmod, busybox-static for virtme-ng's
+initramfs, python3-venv); virtme-ng itself comes from PyPI into a venv of its own.
 """
 
 from __future__ import annotations
@@ -41,14 +43,13 @@ VENV = chroot.CACHE / "virtme-ng"
 KERNELS_DIR = chroot.CACHE / "kernels"
 GUEST_SCRIPT = "devtools/guest-examples.sh"  # in the checkout; the guest runs it
 GUEST_REPORT = ".matrix-kernel"  # in the chroot's checkout: report.json, times.json
-# Under TCG a guest's clock is real time, but its CPU is about 10x slower: every program takes longer to
-# start and attach, and BCC's clang much longer.  Examples get this much more time before they are killed.
+# Under TCG a guest's clock is real time, but its CPU is about 20x slower (measured: a Python loop): every
+# program takes longer to start and attach, BCC's clang most.  Examples get this much more time.
 TIMEOUT_SCALE = 6
 MEMORY = "6G"
 GUEST_TIMEOUT = 3600.0  # seconds: a guest still running then is killed and reported
 BOOT_AND_SETUP = 300  # seconds the guest's boot and `./dev setup` may take, besides the examples
 CPUS = 2
-HOST_PACKAGES = ("qemu-system-x86", "kmod", "busybox-static", "python3-venv")
 GUEST_PACKAGES = ("udev", "kmod")
 
 
