@@ -381,6 +381,28 @@ def as_json(r: Outcome, commit: str) -> dict[str, Any]:
     }
 
 
+def realign(examples: list[dict[str, Any]], current: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Examples recorded at older line numbers, moved to the lines the same examples have now.
+
+    A page edit shifts lines but keeps the examples of a snippet in order, so the n-th recorded
+    example of a (page, snippet) is the n-th current one.  Where a re-run left more records than
+    the page has examples, the latest ones count; one that no longer exists is dropped.
+    """
+    now: dict[tuple[str, str], list[int]] = {}
+    for e in sorted(current, key=lambda e: e["line"]):
+        now.setdefault((e["page"], e["snippet"]), []).append(e["line"])
+    recorded: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for e in examples:  # in the order written: a later run's result comes after the one it replaces
+        recorded.setdefault((e["page"], e["snippet"]), []).append(e)
+    moved = []
+    for key, found in recorded.items():
+        lines = now.get(key, [])
+        latest = found[len(found) - len(lines):] if len(found) > len(lines) else found
+        moved += [{**e, "line": line} for e, line in zip(sorted(latest, key=lambda e: e["line"]), lines)]
+    order = {(e["page"], e["line"]): i for i, e in enumerate(current)}
+    return sorted(moved, key=lambda e: order.get((e["page"], e["line"]), len(order)))
+
+
 def write_result(results: list[Outcome], path: Path) -> None:
     """Replace the toolchains that ran in the result file; keep the others, in matrix order."""
     commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
@@ -403,6 +425,13 @@ def write_result(results: list[Outcome], path: Path) -> None:
         kept[r.name] = new
     runs = [*TOOLCHAINS, *(k.result_name for k in kernels.KERNELS.values())]
     ordered = [kept[n] for n in runs if n in kept]
+    if REFERENCE in kept:  # kernel entries built up from -k runs: follow the reference's lines
+        for entry in ordered:
+            if entry.get("vm"):
+                entry["examples"] = realign(entry["examples"], kept[REFERENCE]["examples"])
+                for outcome, counted in (("passed", ("passed",)), ("failed", ("failed", "error")),
+                                         ("skipped", ("skipped",))):
+                    entry[outcome] = sum(1 for e in entry["examples"] if e["outcome"] in counted)
     path.write_text(json.dumps({"reference": REFERENCE, "toolchains": ordered}, indent=1) + "\n")
 
 

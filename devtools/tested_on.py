@@ -18,7 +18,8 @@ RESULT = Path(__file__).resolve().parent.parent / "docs" / "tested-on.json"
 KERNELS_INTRO = (
     "Each Debian release's own kernel, booted in a virtual machine (QEMU without hardware acceleration) with that"
     " release's toolchain as its root filesystem (`sudo ./dev matrix --kernel all`); the docs examples run there"
-    " against the labs' workloads. Times are the guest's: boot to the first command, `./dev setup`, the examples."
+    " against the labs' workloads. Times are the guest's, in the last run (which may have run a few examples"
+    " only: `-k`): boot to the first command, `./dev setup`, the examples."
 )
 CELL = {"passed": "passed", "failed": "**failed**", "skipped": "skipped", "not run": "not run"}
 
