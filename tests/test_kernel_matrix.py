@@ -126,3 +126,16 @@ def test_a_filtered_kernel_run_updates_only_the_examples_it_ran(tmp_path: Path) 
     (entry,) = json.loads(result.read_text())["toolchains"]
     assert [e["outcome"] for e in entry["examples"]] == ["passed", "passed", "passed"]
     assert (entry["passed"], entry["failed"]) == (3, 0)
+
+
+def test_results_recorded_at_old_lines_follow_the_page_and_the_latest_run_counts() -> None:
+    current = [{"page": "p", "line": 10, "snippet": "a"}, {"page": "p", "line": 30, "snippet": "b"},
+               {"page": "p", "line": 50, "snippet": "b"}]
+    recorded = [{"page": "p", "line": 8, "snippet": "a", "outcome": "failed"},  # the first run
+                {"page": "p", "line": 28, "snippet": "b", "outcome": "passed"},
+                {"page": "p", "line": 48, "snippet": "b", "outcome": "skipped"},
+                {"page": "p", "line": 10, "snippet": "a", "outcome": "passed"},  # a -k re-run after an edit
+                {"page": "p", "line": 9, "snippet": "gone", "outcome": "passed"}]
+    moved = matrix.realign(recorded, current)
+    assert [(e["line"], e["snippet"], e["outcome"]) for e in moved] == [
+        (10, "a", "passed"), (30, "b", "passed"), (50, "b", "skipped")]
