@@ -33,6 +33,11 @@ HOST_FILES = ("etc/resolv.conf", "etc/hosts")
 LOCAL_CAS = Path("/usr/local/share/ca-certificates")
 # Index files of a suite still in development can be past their Valid-Until on a mirror.
 APT_CONF = 'Acquire::Check-Valid-Until "false";\n'
+def say(msg: str) -> None:
+    """A progress line of the matrix (toolchains and kernels alike)."""
+    print(f"[matrix] {msg}", flush=True)
+
+
 CLEAN_ENV = {
     "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     "HOME": "/root",
@@ -130,12 +135,43 @@ def configure(ch: Chroot) -> None:
         run_in(ch, ["update-ca-certificates"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def ensure_packages(ch: Chroot) -> None:
-    missing = [p for p in INCLUDE if run_in(ch, ["dpkg-query", "-W", p], capture_output=True).returncode != 0]
+def ensure_packages(ch: Chroot, packages: tuple[str, ...] | list[str] = INCLUDE) -> list[str]:
+    """Install those of `packages` the chroot lacks (the chroot mounted); the ones installed."""
+    missing = [p for p in packages if run_in(ch, ["dpkg-query", "-W", "-f", "${Status}", p], capture_output=True,
+                                             text=True).stdout != "install ok installed"]
     if missing:
         run_in(ch, ["apt-get", "update", "-q"], stdout=subprocess.DEVNULL, check=True)
         run_in(ch, ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing],
                env={"DEBIAN_FRONTEND": "noninteractive"}, stdout=subprocess.DEVNULL, check=True)
+    return missing
+
+
+@contextlib.contextmanager
+def downloaded(ch: Chroot, packages: list[str]) -> Iterator[list[Path]]:
+    """The .deb files of `packages`, fetched by the chroot's own apt into its /tmp; removed after the block."""
+    work = ch.root / "tmp" / "bpfhol-download"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    try:
+        run_in(ch, ["sh", "-c", "cd /tmp/bpfhol-download && apt-get download -q " + " ".join(packages)],
+               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        yield sorted(work.glob("*.deb"))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def replacing(dest: Path) -> Iterator[Path]:
+    """A fresh directory beside `dest` to fill; it becomes `dest` only if the block completes."""
+    tmp = dest.with_name(dest.name + ".new")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        yield tmp
+        shutil.rmtree(dest, ignore_errors=True)
+        tmp.rename(dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def tracked_files(checkout: Path) -> list[str]:

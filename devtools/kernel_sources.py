@@ -14,7 +14,6 @@ it for each kernel (devtools.matrix.run_kernel) and records the verdict in docs/
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -125,29 +124,17 @@ def source_tree(ch: Chroot, series: str) -> tuple[Path, str]:
     if stamp.is_file():
         return dest, stamp.read_text().strip()
     package = f"linux-source-{series}"
-    work = ch.root / "tmp" / "bpfhol-source"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    tmp = dest.with_name(series + ".new")
-    try:
-        chroot.run_in(ch, ["sh", "-c", f"cd /tmp/bpfhol-source && apt-get download -q {package}"],
-                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        (deb,) = work.glob("*.deb")
+    with chroot.downloaded(ch, [package]) as debs, chroot.replacing(dest) as tmp:
+        (deb,) = debs
         version = subprocess.run(["dpkg-deb", "-f", str(deb), "Version"], capture_output=True, text=True,
                                  check=True).stdout.strip()
-        subprocess.run(["dpkg-deb", "-x", str(deb), str(work / "x")], check=True)
-        (tarball,) = (work / "x" / "usr/src").glob("linux-source-*.tar.*")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
+        unpacked = deb.parent / "x"
+        subprocess.run(["dpkg-deb", "-x", str(deb), str(unpacked)], check=True)
+        (tarball,) = (unpacked / "usr/src").glob("linux-source-*.tar.*")
         top = tarball.name.split(".tar")[0]
         subprocess.run(["tar", "-xf", str(tarball), "-C", str(tmp), "--strip-components=1", "--wildcards",
                         *(f"{top}/{sub}" + ("" if "." in sub else "/*") for sub in SEARCHED)], check=True)
         (tmp / ".bpfhol-source").write_text(f"{package} {version}\n")
-        shutil.rmtree(dest, ignore_errors=True)
-        tmp.rename(dest)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-        shutil.rmtree(tmp, ignore_errors=True)
     return dest, stamp.read_text().strip()
 
 

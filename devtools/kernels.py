@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from devtools import chroot
-from devtools.chroot import Chroot
+from devtools.chroot import Chroot, say
 
 # virtme-ng is a tool of the matrix, not of the course: it lives in a venv of its own in the cache.
 VIRTME_NG = "virtme-ng==1.42"
@@ -65,10 +65,6 @@ class Kernel:
 
 KERNELS = {k.series: k for k in (Kernel("6.1", "debian12"), Kernel("6.12", "debian13"), Kernel("7.x", "unstable"))}
 ALIASES = {"7": "7.x", "7.x": "7.x", "6.1": "6.1", "6.12": "6.12"}
-
-
-def say(msg: str) -> None:
-    print(f"[matrix] {msg}", flush=True)
 
 
 def resolve(names: list[str]) -> list[Kernel]:
@@ -138,25 +134,13 @@ def fetch_kernel(ch: Chroot, package: str) -> Path:
     dest = KERNELS_DIR / release
     if image(dest, release):
         return dest
-    work = ch.root / "tmp" / "bpfhol-kernel"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    tmp = dest.with_name(release + ".new")
-    try:
-        parts = _parts(ch, package)
-        say(f"{ch.name}: downloading {' '.join(parts)}")
-        chroot.run_in(ch, ["sh", "-c", f"cd /tmp/bpfhol-kernel && apt-get download -q {' '.join(parts)}"],
-                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        shutil.rmtree(tmp, ignore_errors=True)
-        for deb in sorted(work.glob("*.deb")):
+    parts = _parts(ch, package)
+    say(f"{ch.name}: downloading {' '.join(parts)}")
+    with chroot.downloaded(ch, parts) as debs, chroot.replacing(dest) as tmp:
+        for deb in debs:
             subprocess.run(["dpkg-deb", "-x", str(deb), str(tmp)], check=True)
         if not image(tmp, release):
             raise RuntimeError(f"{' '.join(parts)} hold no kernel image (vmlinuz) for {release}")
-        shutil.rmtree(dest, ignore_errors=True)
-        tmp.rename(dest)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-        shutil.rmtree(tmp, ignore_errors=True)
     return dest
 
 
@@ -169,13 +153,8 @@ def _modules(tree: Path, release: str) -> Path:
 
 def install_in_chroot(ch: Chroot, kernel_tree: Path, release: str) -> None:
     """The kernel's modules (depmod'ed), its headers (for BCC) and udev, in the chroot: only what is missing."""
-    want = [*GUEST_PACKAGES, f"linux-headers-{release}"]
-    missing = [p for p in want if chroot.run_in(ch, ["dpkg-query", "-W", "-f", "${Status}", p],
-                                                capture_output=True, text=True).stdout != "install ok installed"]
-    if missing:
-        say(f"{ch.name}: installing {' '.join(missing)} in the chroot")
-        chroot.run_in(ch, ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing],
-                      env={"DEBIAN_FRONTEND": "noninteractive"}, stdout=subprocess.DEVNULL, check=True)
+    if missing := chroot.ensure_packages(ch, [*GUEST_PACKAGES, f"linux-headers-{release}"]):
+        say(f"{ch.name}: installed {' '.join(missing)} in the chroot")
     # The modules go next to what the headers package put there (build, source): merged-usr's /usr/lib/modules.
     target = ch.root / "usr/lib/modules" / release
     src = _modules(kernel_tree, release)

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from devtools import chroot, kernel_sources, kernels
-from devtools.chroot import Chroot
+from devtools.chroot import Chroot, say
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULT = ROOT / "docs" / "tested-on.json"
@@ -83,10 +83,6 @@ class Outcome:
     def ok(self) -> bool:
         return (not self.error and self.exitstatus == 0 and self.count("failed") == 0 and not self.warnings()
                 and not self.sources.get("wrong"))
-
-
-def say(msg: str) -> None:
-    print(f"[matrix] {msg}", flush=True)
 
 
 WORKLOADS = ("mapit", "opener", "oldopen", "tempfiles", "closeall")  # the syscalls lab's processes
