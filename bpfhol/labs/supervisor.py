@@ -25,6 +25,7 @@ exits 0 once nothing runs.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
@@ -230,6 +231,12 @@ def _remove_privdir(path: str, uid: int, gid: int, lab: str) -> bool:
         finally:
             os._exit(code)
     os.waitpid(pid, 0)
+    # Some filesystems let the owner empty the directory but not remove it from /tmp (an overlayfs
+    # /tmp on Linux 6.1 answers EACCES): an empty directory holds nothing to follow, so root may.
+    with contextlib.suppress(OSError):
+        st = os.lstat(path)
+        if stat.S_ISDIR(st.st_mode) and st.st_uid == uid and not os.listdir(path):
+            os.rmdir(path)
     return not os.path.lexists(path)
 
 

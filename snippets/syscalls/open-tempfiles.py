@@ -10,6 +10,8 @@
 # O_TMPFILE is right for the architecture (x86_64 0x410000, arm64 0x404000).
 # arm64 has no open(2): delete its probe there.
 
+import signal
+
 from bcc import BPF
 
 prog = r"""
@@ -74,8 +76,17 @@ def print_event(cpu, data, size):
 b["events"].open_perf_buffer(print_event)
 print("Tracing open(2) and openat(2)... Hit Ctrl-C to end.")
 print(f"{'PID':<7} {'COMM':<16} {'KIND':<14} {'FLAGS':<8} PATH")
-try:
-    while True:
-        b.perf_buffer_poll()
-except KeyboardInterrupt:
-    pass
+# Ctrl-C may land while show() runs, called back from inside BCC's C code: an
+# exception raised there is printed and dropped ("Exception ignored on calling
+# ctypes callback function") and the loop would go on. A flag is never lost.
+stopping = False
+
+
+def stop(signum, frame):
+    global stopping
+    stopping = True
+
+
+signal.signal(signal.SIGINT, stop)
+while not stopping:
+    b.perf_buffer_poll(timeout=100)

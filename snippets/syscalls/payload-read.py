@@ -9,6 +9,7 @@
 # The entry probe keeps the buffer's address per thread; the exit probe copies
 # as many bytes as the call returned (at most MAX_BYTES).
 
+import signal
 import sys
 
 from bcc import BPF
@@ -71,8 +72,17 @@ def show(cpu, data, size):
 
 b["events"].open_perf_buffer(show)
 print(f"Tracing read(2) by pid {sys.argv[1]}... Hit Ctrl-C to end.", flush=True)
-try:
-    while True:
-        b.perf_buffer_poll()
-except KeyboardInterrupt:
-    pass
+# Ctrl-C may land while show() runs, called back from inside BCC's C code: an
+# exception raised there is printed and dropped ("Exception ignored on calling
+# ctypes callback function") and the loop would go on. A flag is never lost.
+stopping = False
+
+
+def stop(signum, frame):
+    global stopping
+    stopping = True
+
+
+signal.signal(signal.SIGINT, stop)
+while not stopping:
+    b.perf_buffer_poll(timeout=100)

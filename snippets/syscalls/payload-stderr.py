@@ -8,6 +8,7 @@
 # write(2)'s buffer is bytes, not a C string: the program copies count bytes
 # (at most MAX_BYTES) and Python prints them with non-printable bytes escaped.
 
+import signal
 import sys
 
 from bcc import BPF
@@ -54,8 +55,17 @@ def show(cpu, data, size):
 
 b["events"].open_perf_buffer(show)
 print(f"Tracing write(2) to fd 2 by pid {sys.argv[1]}... Hit Ctrl-C to end.", flush=True)
-try:
-    while True:
-        b.perf_buffer_poll()
-except KeyboardInterrupt:
-    pass
+# Ctrl-C may land while show() runs, called back from inside BCC's C code: an
+# exception raised there is printed and dropped ("Exception ignored on calling
+# ctypes callback function") and the loop would go on. A flag is never lost.
+stopping = False
+
+
+def stop(signum, frame):
+    global stopping
+    stopping = True
+
+
+signal.signal(signal.SIGINT, stop)
+while not stopping:
+    b.perf_buffer_poll(timeout=100)
