@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -335,6 +337,34 @@ def test_nobody_without_sudo(start_lab) -> None:
         lab.ctrl_c()
         assert lab.wait()[0] == 0
     _assert_clean(lab)
+
+
+def test_privdir_the_owner_cannot_unlink_is_removed() -> None:
+    """The owner empties its private directory; when it may not unlink it (a parent it cannot write,
+    as an overlayfs /tmp answers on Linux 6.1), root removes the empty directory, and nothing else."""
+    if os.geteuid() != 0:
+        pytest.skip("removing as another user needs root")
+    from bpfhol.labs.supervisor import _remove_privdir
+
+    parent = Path(tempfile.mkdtemp(prefix="bpfhol-test-"))  # root's, 0755: uid 4321 may not unlink in it
+    try:
+        parent.chmod(0o755)
+        priv = parent / "bpfhol-syscalls-test"
+        (priv / "sub").mkdir(parents=True)
+        (priv / "sub" / "f").write_text("x")
+        for path in (priv, priv / "sub", priv / "sub" / "f"):
+            os.chown(path, 4321, 4321)
+        assert _remove_privdir(str(priv), 4321, 4321, "syscalls")
+        assert not priv.exists()
+        # What the owner cannot empty stays: root never walks a tree another user controls.
+        other = parent / "bpfhol-syscalls-other"
+        (other / "roots").mkdir(parents=True)
+        (other / "roots" / "kept").write_text("x")
+        os.chown(other, 4321, 4321)
+        assert not _remove_privdir(str(other), 4321, 4321, "syscalls")
+        assert (other / "roots" / "kept").exists()
+    finally:
+        shutil.rmtree(parent)
 
 
 # --- each workload on its own ---------------------------------------------------------------------------
