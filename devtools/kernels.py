@@ -189,6 +189,8 @@ def vng_command(kernel_tree: Path, release: str, ch: Chroot, *, capture: bool = 
         "--root", str(ch.root), "--rw", "--force-9p", "--disable-kvm",
         "--cpus", str(CPUS), "--memory", MEMORY, "--user", "root", "--name", f"bpfhol-{ch.name}",
         f"--qemu-opts=-cpu {CPU_MODEL}",
+        # The kernel's console goes to the log too: a guest that dies (an oops, a panic) says why there.
+        "--verbose",
         "--exec", guest,
     ]
 
