@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -139,3 +141,19 @@ def test_results_recorded_at_old_lines_follow_the_page_and_the_latest_run_counts
     moved = matrix.realign(recorded, current)
     assert [(e["line"], e["snippet"], e["outcome"]) for e in moved] == [
         (10, "a", "passed"), (30, "b", "passed"), (50, "b", "skipped")]
+
+
+def test_a_guest_that_reopens_its_output_or_hangs_keeps_its_log_and_leaves_nothing(tmp_path: Path) -> None:
+    """QEMU opens /proc/self/fd/1 twice (console and programs): both streams reach the log whole; a
+    guest past its time is killed with its process group and reported as such (None)."""
+    log = tmp_path / "guest.log"
+    log.write_text("before\n")
+    marker = f"bpfhol-test-guest-{os.getpid()}"
+    script = ("echo console-1 >/proc/self/fd/1; echo program-1; echo console-2 >/proc/self/fd/1;"
+              f" exec -a {marker} sleep 30")
+    rc, seconds = kernels.boot(["bash", "-c", script], log, timeout=1.5)
+    assert rc is None and seconds < 10
+    assert log.read_text() == "before\nconsole-1\nprogram-1\nconsole-2\n"
+    assert subprocess.run(["pgrep", "-f", marker], capture_output=True).returncode == 1, "the guest was left"
+    rc, _ = kernels.boot(["bash", "-c", "echo done; exit 3"], log, timeout=10)
+    assert rc == 3 and log.read_text().endswith("console-2\ndone\n")
