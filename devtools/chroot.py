@@ -33,17 +33,17 @@ HOST_FILES = ("etc/resolv.conf", "etc/hosts")
 LOCAL_CAS = Path("/usr/local/share/ca-certificates")
 # Index files of a suite still in development can be past their Valid-Until on a mirror.
 APT_CONF = 'Acquire::Check-Valid-Until "false";\n'
-def say(msg: str) -> None:
-    """A progress line of the matrix (toolchains and kernels alike)."""
-    print(f"[matrix] {msg}", flush=True)
-
-
 CLEAN_ENV = {
     "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     "HOME": "/root",
     "LANG": "C.UTF-8",
     "TERM": "dumb",
 }
+
+
+def say(msg: str) -> None:
+    """A progress line of the matrix (toolchains and kernels alike)."""
+    print(f"[matrix] {msg}", flush=True)
 
 
 @dataclass(frozen=True)

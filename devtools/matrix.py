@@ -393,7 +393,7 @@ def realign(examples: list[dict[str, Any]], current: list[dict[str, Any]]) -> li
     moved = []
     for key, found in recorded.items():
         lines = now.get(key, [])
-        latest = found[len(found) - len(lines):] if len(found) > len(lines) else found
+        latest = found[max(0, len(found) - len(lines)):]
         moved += [{**e, "line": line} for e, line in zip(sorted(latest, key=lambda e: e["line"]), lines)]
     order = {(e["page"], e["line"]): i for i, e in enumerate(current)}
     return sorted(moved, key=lambda e: order.get((e["page"], e["line"]), len(order)))
@@ -415,19 +415,17 @@ def write_result(results: list[Outcome], path: Path) -> None:
         if r.partial and old:  # the examples that ran replace theirs; the others keep the last run's outcome
             ran = {(e["page"], e["line"]): e for e in new["examples"]}
             new["examples"] = [ran.pop((e["page"], e["line"]), e) for e in old["examples"]] + list(ran.values())
-        if r.vm:  # a kernel run runs the docs examples only: count those
-            for outcome in ("passed", "failed", "skipped"):
-                new[outcome] = sum(1 for e in new["examples"] if e["outcome"] == outcome)
         kept[r.name] = new
     runs = [*TOOLCHAINS, *(k.result_name for k in kernels.KERNELS.values())]
     ordered = [kept[n] for n in runs if n in kept]
-    if REFERENCE in kept:  # kernel entries built up from -k runs: follow the reference's lines
-        for entry in ordered:
-            if entry.get("vm"):
-                entry["examples"] = realign(entry["examples"], kept[REFERENCE]["examples"])
-                for outcome, counted in (("passed", ("passed",)), ("failed", ("failed", "error")),
-                                         ("skipped", ("skipped",))):
-                    entry[outcome] = sum(1 for e in entry["examples"] if e["outcome"] in counted)
+    for entry in ordered:
+        if not entry.get("vm"):
+            continue
+        if REFERENCE in kept:  # kernel entries built up from -k runs: follow the reference's lines
+            entry["examples"] = realign(entry["examples"], kept[REFERENCE]["examples"])
+        # A kernel run runs the docs examples only: count those (an error counts as a failure).
+        for outcome, counted in (("passed", ("passed",)), ("failed", ("failed", "error")), ("skipped", ("skipped",))):
+            entry[outcome] = sum(1 for e in entry["examples"] if e["outcome"] in counted)
     path.write_text(json.dumps({"reference": REFERENCE, "toolchains": ordered}, indent=1) + "\n")
 
 
