@@ -290,7 +290,7 @@ def run_kernel(k: kernels.Kernel, *, timeout: float, built: float | None = None,
             result.sources = {"wrong": [f"could not check the deep dive's kernel sources: {e}"]}
     kernels.clear_guest(ch)
     cmd = kernels.vng_command(kernels.KERNELS_DIR / release, release, ch, capture=capture, only=only,
-                              timeout=timeout)
+                              timeout=timeout, cpus=k.cpus)
     say(f"{result.name}: booting Linux {release} under QEMU (TCG) with the {ch.suite} chroot as root"
         f" (log {log}, at most {timeout:.0f} s)")
     rc, wall = kernels.boot(cmd, log, timeout)
