@@ -1,9 +1,10 @@
 #!/bin/bash
 # Runs inside a kernel-matrix guest (devtools/kernels.py boots it): the machine set-up, then the
 # docs examples against the labs' workloads, as `./dev test` runs them, with a report.
-#   guest-examples.sh TIMEOUT_SCALE [test|capture] [FILTER] [BUDGET]
+#   guest-examples.sh TIMEOUT_SCALE [test|capture] [FILTER] [BUDGET] [JOBS]
 # FILTER selects examples as pytest -k does; capture rewrites the shown outputs of those that pass.
 # After BUDGET seconds pytest gets Ctrl-C: it stops the labs and still writes its report.
+# JOBS examples run at once (BPFHOL_DOCS_JOBS).
 # Writes .matrix-kernel/report.json (every test) and times.json (the guest's uptime at each step).
 set -u
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ export CI=true BPFHOL_BROWSER=no BPFHOL_TIMEOUT_SCALE="${1:-1}" PYTHONUNBUFFERED
 mode=${2:-test}
 filter=${3:-}
 budget=${4:-0}
+export BPFHOL_DOCS_JOBS="${5:-3}"
 ./dev setup
 rc=$?
 set_up=$(up)

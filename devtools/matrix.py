@@ -289,9 +289,10 @@ def run_kernel(k: kernels.Kernel, *, timeout: float, built: float | None = None,
         except (ValueError, OSError, subprocess.CalledProcessError) as e:
             result.sources = {"wrong": [f"could not check the deep dive's kernel sources: {e}"]}
     kernels.clear_guest(ch)
-    cmd = kernels.vng_command(kernels.KERNELS_DIR / release, release, ch, capture=capture, only=only,
-                              timeout=timeout, cpus=k.cpus)
-    say(f"{result.name}: booting Linux {release} under QEMU (TCG) with the {ch.suite} chroot as root"
+    cmd = kernels.vng_command(kernels.KERNELS_DIR / release, release, ch, k, capture=capture, only=only,
+                              timeout=timeout)
+    say(f"{result.name}: booting Linux {release} under QEMU (TCG, {k.cpus} vCPU, {k.jobs} example(s) at once)"
+        f" with the {ch.suite} chroot as root"
         f" (log {log}, at most {timeout:.0f} s)")
     rc, wall = kernels.boot(cmd, log, timeout)
     guest = kernels.read_guest(ch)

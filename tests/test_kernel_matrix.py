@@ -157,3 +157,9 @@ def test_a_guest_that_reopens_its_output_or_hangs_keeps_its_log_and_leaves_nothi
     assert subprocess.run(["pgrep", "-f", marker], capture_output=True).returncode == 1, "the guest was left"
     rc, _ = kernels.boot(["bash", "-c", "echo done; exit 3"], log, timeout=10)
     assert rc == 3 and log.read_text().endswith("console-2\ndone\n")
+
+
+def test_a_one_vcpu_guest_runs_one_example_at_a_time_with_twice_the_time() -> None:
+    two, one = kernels.KERNELS["6.12"], kernels.KERNELS["6.1"]
+    assert (two.cpus, two.jobs, two.timeout_scale) == (2, 3, kernels.TIMEOUT_SCALE)
+    assert (one.cpus, one.jobs, one.timeout_scale) == (1, 1, 2 * kernels.TIMEOUT_SCALE)
