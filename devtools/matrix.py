@@ -414,8 +414,10 @@ def write_result(results: list[Outcome], path: Path) -> None:
         new = as_json(r, commit)
         old = kept.get(r.name)
         if r.partial and old:  # the examples that ran replace theirs; the others keep the last run's outcome
-            ran = {(e["page"], e["line"]): e for e in new["examples"]}
+            ran = {(e["page"], e["line"]): {**e, "date": new["date"], "commit": commit} for e in new["examples"]}
             new["examples"] = [ran.pop((e["page"], e["line"]), e) for e in old["examples"]] + list(ran.values())
+            # The row's date, commit and times stay the last whole run's: a re-run example carries its own.
+            new.update({k: old[k] for k in ("date", "commit", "wall_seconds", "timings") if k in old})
         kept[r.name] = new
     runs = [*TOOLCHAINS, *(k.result_name for k in kernels.KERNELS.values())]
     ordered = [kept[n] for n in runs if n in kept]

@@ -18,8 +18,9 @@ RESULT = Path(__file__).resolve().parent.parent / "docs" / "tested-on.json"
 KERNELS_INTRO = (
     "Each Debian release's own kernel, booted in a virtual machine (QEMU without hardware acceleration) with that"
     " release's toolchain as its root filesystem (`sudo ./dev matrix --kernel all`); the docs examples run there"
-    " against the labs' workloads. Times are the guest's, in the last run (which may have run a few examples"
-    " only: `-k`): boot to the first command, `./dev setup`, the examples."
+    " against the labs' workloads. Date, commit and times are the last whole run's (the guest's times: boot to"
+    " the first command, `./dev setup`, the examples); an example re-run since (`-k`) says when, and at which"
+    " commit."
 )
 CELL = {"passed": "passed", "failed": "**failed**", "skipped": "skipped", "not run": "not run"}
 
@@ -68,7 +69,9 @@ def _cell(example: dict[str, Any] | None) -> str:
     if example is None:
         return "not in this run"
     text = CELL.get(example["outcome"], example["outcome"])
-    return f"{text}: {example['reason']}" if example["outcome"] == "skipped" and example["reason"] else text
+    if example["outcome"] == "skipped" and example["reason"]:
+        text = f"{text}: {example['reason']}"
+    return f"{text} (re-run {example['date']}, {example['commit']})" if "commit" in example else text
 
 
 def _column(t: dict[str, Any]) -> str:

@@ -121,13 +121,22 @@ def _entry(outcomes: dict[int, str]) -> matrix.Outcome:
 
 def test_a_filtered_kernel_run_updates_only_the_examples_it_ran(tmp_path: Path) -> None:
     result = tmp_path / "tested-on.json"
-    matrix.write_result([_entry({1: "passed", 2: "failed", 3: "passed"})], result)
+    whole = _entry({1: "passed", 2: "failed", 3: "passed"})
+    whole.timings = {"examples": 900.0}
+    matrix.write_result([whole], result)
+    entry = json.loads(result.read_text())["toolchains"][0]
+    result.write_text(json.dumps({"toolchains": [{**entry, "commit": "whole-run"}]}))
     again = _entry({2: "passed"})
+    again.timings = {"examples": 60.0}
     again.partial = True
     matrix.write_result([again], result)
     (entry,) = json.loads(result.read_text())["toolchains"]
     assert [e["outcome"] for e in entry["examples"]] == ["passed", "passed", "passed"]
     assert (entry["passed"], entry["failed"]) == (3, 0)
+    # The row still says when the whole run was, and what it measured; the re-run example says when it ran.
+    assert entry["timings"] == {"examples": 900.0} and entry["commit"] == "whole-run"
+    assert ["commit" in e for e in entry["examples"]] == [False, True, False]
+    assert "passed (re-run " in tested_on._cell(entry["examples"][1])
 
 
 def test_results_recorded_at_old_lines_follow_the_page_and_the_latest_run_counts() -> None:
