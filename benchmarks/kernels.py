@@ -5,7 +5,8 @@
 Runs `./dev matrix --kernel K --no-result` for each kernel (a VM under QEMU's TCG, see
 devtools/kernels.py), then reads the guest's own report and clock: boot (guest uptime when its
 first command ran), `./dev setup`, all docs examples, and each example's run from start to
-exit (they run up to BPFHOL_DOCS_JOBS at once, so their sum exceeds the examples' wall time).
+exit (with two vCPUs three run at once, so their sum exceeds the examples' wall time; with one, as
+6.1's guest has, one at a time).
 Uses the matrix's cache (chroots, kernels); leaves docs/tested-on.json alone.  The target is
 boot plus all examples within 15 minutes per kernel on a 2-core machine.
 """

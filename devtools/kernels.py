@@ -80,7 +80,7 @@ class Kernel:
         return f"{self.toolchain}-linux{self.series}"
 
 
-# Debian 12's 6.1 with two vCPUs livelocks under QEMU 7.2's TCG (three runs of three): both vCPUs spin in
+# Debian 12's 6.1 with two vCPUs livelocked under QEMU 7.2's TCG (3 runs, others finished): both vCPUs spin in
 # syscall_trace_enter() while the first probe's attach patches the sys_enter tracepoint's static branch
 # with int3 (text_poke_bp), soft lockups and RCU stalls every 63 s.  Never on 6.12 or 7.2.  One vCPU has
 # no other CPU to race the patched site.

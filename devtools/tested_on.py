@@ -49,7 +49,8 @@ def kernel_rows(toolchains: list[dict[str, Any]]) -> list[str]:
     for t in (t for t in toolchains if t.get("vm")):
         release = "unstable" if t["suite"] == "sid" else t["debian"]
         times = t.get("timings", {})
-        lines.append(_row([f"`{t['kernel']}`", f"Debian {release} ({t['suite']})", t["bpftrace"], t["bcc"], t["date"],
+        lines.append(_row([f"`{t['kernel']}`", f"Debian {release} ({t['suite']})", t["bpftrace"], t["bcc"],
+                           f"{t['date']} (`{t['commit']}`)" if t.get("commit") else t["date"],
                            str(t["passed"]), str(t["failed"]), str(t["skipped"]),
                            *(f"{times[k]:.0f} s" if k in times else "?" for k in ("boot", "setup", "examples")),
                            _sources(t.get("sources", {}))]))
