@@ -55,8 +55,11 @@ def seed() -> int:
     return _int("BPFHOL_SEED", 0)
 
 
+DOCS_JOBS = 3  # examples at once: each mostly sleeps while it traces
+
+
 def docs_jobs() -> int:
-    return max(1, _int("BPFHOL_DOCS_JOBS", 3))
+    return max(1, _int("BPFHOL_DOCS_JOBS", DOCS_JOBS))
 
 
 def timeout_scale() -> float:

@@ -4,7 +4,7 @@
 #   guest-examples.sh TIMEOUT_SCALE [test|capture] [FILTER] [BUDGET] [JOBS]
 # FILTER selects examples as pytest -k does; capture rewrites the shown outputs of those that pass.
 # After BUDGET seconds pytest gets Ctrl-C: it stops the labs and still writes its report.
-# JOBS examples run at once (BPFHOL_DOCS_JOBS).
+# JOBS examples run at once (BPFHOL_DOCS_JOBS; without it, ./dev test's default).
 # Writes .matrix-kernel/report.json (every test) and times.json (the guest's uptime at each step).
 set -u
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ export CI=true BPFHOL_BROWSER=no BPFHOL_TIMEOUT_SCALE="${1:-1}" PYTHONUNBUFFERED
 mode=${2:-test}
 filter=${3:-}
 budget=${4:-0}
-export BPFHOL_DOCS_JOBS="${5:-3}"
+[ -n "${5:-}" ] && export BPFHOL_DOCS_JOBS="$5"
 ./dev setup
 rc=$?
 set_up=$(up)

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from bpfhol import config
 from devtools import chroot
 from devtools.chroot import Chroot, say
 
@@ -69,7 +70,7 @@ class Kernel:
     def jobs(self) -> int:
         """Examples run at once in the guest: as `./dev test` with two vCPUs; one at a time with one, where
         three BCC compiles sharing the vCPU each outran their timeout (measured on 6.1)."""
-        return 3 if self.cpus > 1 else 1
+        return config.DOCS_JOBS if self.cpus > 1 else 1
 
     @property
     def timeout_scale(self) -> float:

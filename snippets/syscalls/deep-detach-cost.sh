@@ -10,8 +10,8 @@ sudo strace -T -e trace=perf_event_open,bpf,close \
     awk '/^perf_event_open\(\{type=PERF_TYPE_TRACEPOINT/ && $(NF-1) ~ /^[0-9]+$/ {
              ev[$(NF-1)] = ++events; fds[events]++ }
          /^bpf\(BPF_LINK_CREATE/ && $(NF-1) ~ /^[0-9]+$/ {
-             t = $0; sub(/.*target_fd=/, "", t); sub(/[^0-9].*/, "", t)
-             if (t in ev) { ev[$(NF-1)] = ev[t]; fds[ev[t]]++ } }
+             on = $0; sub(/.*target_fd=/, "", on); sub(/[^0-9].*/, "", on)
+             if (on in ev) { ev[$(NF-1)] = ev[on]; fds[ev[on]]++ } }
          /^close\(/ { n = $1; gsub(/[^0-9]/, "", n)
              if (n in ev) { e = ev[n]; delete ev[n]; if (--fds[e] == 0) {
                  t = substr($NF, 2) + 0; if (t >= 0.005) slow++
