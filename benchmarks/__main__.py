@@ -16,8 +16,7 @@ def main(argv: list[str]) -> int:
     found = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if not m.name.startswith("_"))
     unknown = [n for n in argv if n not in found]
     if unknown:
-        print(f"benchmarks: no benchmark named {', '.join(unknown)} (there are: {', '.join(found)})",
-              file=sys.stderr)
+        print(f"benchmarks: no benchmark named {', '.join(unknown)} (there are: {', '.join(found)})", file=sys.stderr)
         return 2
     worst = 0
     for name in argv or found:

@@ -24,16 +24,27 @@ from bpfhol.grading import lab as labs
 from bpfhol.grading.exercises import EXERCISES
 
 SOLUTIONS = {
-    "mmap-1": "mmap-top-caller", "mmap-2": "mmap-sizes", "mmap-3": "mmap-shared-ratio",
-    "open-1": "open-files", "open-2": "open-by-process", "open-3": "open-tempfiles", "close-1": "close-ebadf",
+    "mmap-1": "mmap-top-caller",
+    "mmap-2": "mmap-sizes",
+    "mmap-3": "mmap-shared-ratio",
+    "open-1": "open-files",
+    "open-2": "open-by-process",
+    "open-3": "open-tempfiles",
+    "close-1": "close-ebadf",
 }
 BUDGET = 2.0  # seconds on top of the window
 
 
 def one(exercise: str, path: str, seconds: float, env: dict[str, str]) -> tuple[float, str]:
     t0 = time.monotonic()
-    p = subprocess.run([sys.executable, "-m", "bpfhol", "check", exercise, path, "--seconds", str(seconds), "--json"],
-                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-m", "bpfhol", "check", exercise, path, "--seconds", str(seconds), "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     wall = time.monotonic() - t0
     try:
         verdict = json.loads(p.stdout)["verdict"]
@@ -58,8 +69,10 @@ def main() -> int:
         os.environ["BPFHOL_STATE_DIR"] = state
         lab = labs.start("syscalls", labs.fresh_seed())
         try:
-            print(f"bpfhol check, {args.seconds:g} s window, {args.runs} runs each, against a running lab "
-                  f"(seed {lab.seed}); budget {args.seconds + BUDGET:g} s")
+            print(
+                f"bpfhol check, {args.seconds:g} s window, {args.runs} runs each, against a running lab "
+                f"(seed {lab.seed}); budget {args.seconds + BUDGET:g} s"
+            )
             print(f"{'EXERCISE':<8} {'SOLUTION':<22} {'VERDICTS':<10} {'MEDIAN':>7} {'MAX':>7}  OVER WINDOW")
             for exercise, base in SOLUTIONS.items():
                 for ext in ("bt", "py"):
@@ -70,8 +83,11 @@ def main() -> int:
                     over = max(walls) - args.seconds
                     if verdicts != {"right"} or over > BUDGET:
                         worst = 1
-                    print(f"{exercise:<8} {base + '.' + ext:<22} {','.join(sorted(verdicts)):<10} "
-                          f"{statistics.median(walls):>6.2f}s {max(walls):>6.2f}s  +{over:.2f} s", flush=True)
+                    print(
+                        f"{exercise:<8} {base + '.' + ext:<22} {','.join(sorted(verdicts)):<10} "
+                        f"{statistics.median(walls):>6.2f}s {max(walls):>6.2f}s  +{over:.2f} s",
+                        flush=True,
+                    )
         finally:
             labs.stop(lab)
         del os.environ["BPFHOL_STATE_DIR"]

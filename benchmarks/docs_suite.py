@@ -28,7 +28,9 @@ def one_run() -> tuple[bool, float, str]:
     t0 = time.monotonic()
     r = subprocess.run(
         [sys.executable, "-m", "pytest", "docs", "-q", "-p", "no:cacheprovider"],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     wall = time.monotonic() - t0
     summary = next((ln for ln in r.stdout.splitlines() if re.match(r"\d+ examples: ", ln)), "no docs summary")

@@ -37,22 +37,32 @@ def figures(k: kernels.Kernel, wall: float, rc: int, only: str = "") -> list[str
     runs = [e for e in report.get("examples", []) if "seconds" in e]
     everything = report.get("examples", [])
     missing = sum(1 for e in everything if e["outcome"] == "not run")
-    verdict = (f"target {TARGET // 60} min: {'met' if total <= TARGET else 'MISSED'}" if not (missing or only) else
-               f"only {len(everything) - missing} examples ({only or 'the rest did not run'}): target not judged")
-    lines.append(f"  boot {boot:.0f} s, ./dev setup {setup_end - boot:.0f} s, docs examples {done - setup_end:.0f} s;"
-                 f" boot + set-up + examples {total:.0f} s ({total / 60:.1f} min, {verdict})")
+    verdict = (
+        f"target {TARGET // 60} min: {'met' if total <= TARGET else 'MISSED'}"
+        if not (missing or only)
+        else f"only {len(everything) - missing} examples ({only or 'the rest did not run'}): target not judged"
+    )
+    lines.append(
+        f"  boot {boot:.0f} s, ./dev setup {setup_end - boot:.0f} s, docs examples {done - setup_end:.0f} s;"
+        f" boot + set-up + examples {total:.0f} s ({total / 60:.1f} min, {verdict})"
+    )
     if runs:
         secs = sorted(e["seconds"] for e in runs)
-        lines.append(f"  per example ({len(runs)} ran): median {statistics.median(secs):.1f} s,"
-                     f" mean {statistics.mean(secs):.1f} s, max {secs[-1]:.1f} s")
+        lines.append(
+            f"  per example ({len(runs)} ran): median {statistics.median(secs):.1f} s,"
+            f" mean {statistics.mean(secs):.1f} s, max {secs[-1]:.1f} s"
+        )
         by_kind: dict[str, list[float]] = {}
         for e in runs:
             by_kind.setdefault(Path(e["snippet"].split(", ")[0]).suffix or "?", []).append(e["seconds"])
-        lines.append("  by kind: " + ", ".join(f"{kind} {len(v)} x median {statistics.median(v):.1f} s"
-                                                 for kind, v in sorted(by_kind.items())))
+        lines.append(
+            "  by kind: "
+            + ", ".join(f"{kind} {len(v)} x median {statistics.median(v):.1f} s" for kind, v in sorted(by_kind.items()))
+        )
         slowest = sorted(runs, key=lambda e: -e["seconds"])[:5]
-        lines.append("  slowest: " + ", ".join(f"{Path(e['snippet'].split(', ')[0]).name} {e['seconds']:.0f} s"
-                                               for e in slowest))
+        lines.append(
+            "  slowest: " + ", ".join(f"{Path(e['snippet'].split(', ')[0]).name} {e['seconds']:.0f} s" for e in slowest)
+        )
     return lines
 
 

@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def one_run(cache: Path, names: list[str]) -> tuple[int, float, str]:
     env = dict(os.environ, BPFHOL_MATRIX_CACHE=str(cache))
     t0 = time.monotonic()
-    r = subprocess.run([str(ROOT / "dev"), "matrix", "--no-result", *names], cwd=ROOT, env=env,
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [str(ROOT / "dev"), "matrix", "--no-result", *names], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     table = r.stdout.split("\n\n", 1)[-1].rstrip()
     return r.returncode, time.monotonic() - t0, table + ("\n" + r.stderr[-2000:] if r.returncode > 1 else "")
 

@@ -53,15 +53,14 @@ from bpfhol.config import bpftrace_command
 _LOOP_X86_64 = bytes([0x49, 0x89, 0xF8, 0xB8, 110, 0, 0, 0, 0x0F, 0x05, 0x49, 0xFF, 0xC8, 0x75, 0xF4, 0xC3])
 
 CONFIGS = (
-    ("raw_syscalls:sys_enter, count every event", 'tracepoint:raw_syscalls:sys_enter { @ = count(); }'),
-    ("raw_syscalls:sys_enter, /pid == 0/ rejects all",
-     'tracepoint:raw_syscalls:sys_enter /pid == 0/ { @ = count(); }'),
-    ("raw_syscalls:sys_enter, /comm == \"...\"/ rejects all",
-     'tracepoint:raw_syscalls:sys_enter /comm == "no-such-comm"/ { @ = count(); }'),
-    ("syscalls:sys_enter_getppid (the looping call), count",
-     'tracepoint:syscalls:sys_enter_getppid { @ = count(); }'),
-    ("syscalls:sys_enter_openat (another call), count",
-     'tracepoint:syscalls:sys_enter_openat { @ = count(); }'),
+    ("raw_syscalls:sys_enter, count every event", "tracepoint:raw_syscalls:sys_enter { @ = count(); }"),
+    ("raw_syscalls:sys_enter, /pid == 0/ rejects all", "tracepoint:raw_syscalls:sys_enter /pid == 0/ { @ = count(); }"),
+    (
+        'raw_syscalls:sys_enter, /comm == "..."/ rejects all',
+        'tracepoint:raw_syscalls:sys_enter /comm == "no-such-comm"/ { @ = count(); }',
+    ),
+    ("syscalls:sys_enter_getppid (the looping call), count", "tracepoint:syscalls:sys_enter_getppid { @ = count(); }"),
+    ("syscalls:sys_enter_openat (another call), count", "tracepoint:syscalls:sys_enter_openat { @ = count(); }"),
 )
 
 ATTACH_PROBES = ("tracepoint:syscalls:sys_enter_getppid", "tracepoint:syscalls:sys_enter_*")
@@ -81,10 +80,12 @@ class BenchError(Exception):
 def make_loop() -> tuple[Callable[[int], None], str, Callable[[], None]]:
     """A function making N getppid() calls, what it is, and how to free it."""
     if platform.machine() != "x86_64":
+
         def py_loop(n: int) -> None:
             getppid = os.getppid
             for _ in range(n):
                 getppid()
+
         return py_loop, "Python loop of os.getppid() (includes the interpreter's cost)", lambda: None
     page = mmap.mmap(-1, mmap.PAGESIZE, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
     page.write(_LOOP_X86_64)
@@ -120,8 +121,12 @@ class Tracer:
     def __init__(self, program: str) -> None:
         self.proc = subprocess.Popen(
             [*bpftrace_command(), "-e", program],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, errors="replace", start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+            start_new_session=True,
         )
         self.lines: list[tuple[float, str]] = []
         self._new = threading.Condition()
@@ -187,8 +192,11 @@ def tracing(program: str) -> Iterator[Tracer]:
 def part_overhead(calls: int, repeats: int) -> None:
     loop, what, free = make_loop()
     try:
-        print(f"Cost per system call: {what}, {calls} calls a run, {repeats} runs;"
-              " ns/call of the fastest run (median in brackets)", flush=True)
+        print(
+            f"Cost per system call: {what}, {calls} calls a run, {repeats} runs;"
+            " ns/call of the fastest run (median in brackets)",
+            flush=True,
+        )
         base, base_med = ns_per_call(loop, calls, repeats)
         print(f"  {'untraced':58} {base:7.1f}  ({base_med:.1f})", flush=True)
         for label, program in CONFIGS:
@@ -196,8 +204,11 @@ def part_overhead(calls: int, repeats: int) -> None:
                 fast, med = ns_per_call(loop, calls, repeats)
             print(f"  {label:58} {fast:7.1f}  ({med:.1f})  {fast - base:+7.1f} ns/call", flush=True)
         again, again_med = ns_per_call(loop, calls, repeats)
-        print(f"  {'untraced again (how steady this machine is)':58} {again:7.1f}  ({again_med:.1f})"
-              f"  {again - base:+7.1f} ns/call", flush=True)
+        print(
+            f"  {'untraced again (how steady this machine is)':58} {again:7.1f}  ({again_med:.1f})"
+            f"  {again - base:+7.1f} ns/call",
+            flush=True,
+        )
     finally:
         free()
 
@@ -250,8 +261,11 @@ def part_ab(calls: int, rounds: int) -> None:
     runs_per_call: dict[str, list[float]] = {label: [] for label, _ in CONFIGS}
     base: list[float] = []
     try:
-        print(f"A/B, {rounds} rounds: {what}, {calls} calls a timing, median of 3 timings per side;"
-              f" program cost from bpf_stats", flush=True)
+        print(
+            f"A/B, {rounds} rounds: {what}, {calls} calls a timing, median of 3 timings per side;"
+            f" program cost from bpf_stats",
+            flush=True,
+        )
         for r in range(rounds):
             for label, program in CONFIGS:
                 _, untraced = ns_per_call(loop, calls, 3)
@@ -267,13 +281,18 @@ def part_ab(calls: int, rounds: int) -> None:
                     per_run[label].append((ns1 - ns0) / (n1 - n0))
                 runs_per_call[label].append((n1 - n0) / calls)
             print(f"  round {r + 1}/{rounds} done", flush=True)
-        print(f"  {'untraced (all A sides)':58} {statistics.median(base):7.1f} ns/call"
-              f"  [{min(base):.1f} .. {max(base):.1f}]")
+        print(
+            f"  {'untraced (all A sides)':58} {statistics.median(base):7.1f} ns/call"
+            f"  [{min(base):.1f} .. {max(base):.1f}]"
+        )
         print(f"  {'':58} {'traced - untraced':>24}   {'one program run (bpf_stats)':>30}  runs/call")
         for label, _ in CONFIGS:
             prog = _spread(per_run[label]) if per_run[label] else "   (no runs)"
-            print(f"  {label:58} {_spread(deltas[label]):>24}   {prog:>30}"
-                  f"  {statistics.median(runs_per_call[label]):5.2f}", flush=True)
+            print(
+                f"  {label:58} {_spread(deltas[label]):>24}   {prog:>30}"
+                f"  {statistics.median(runs_per_call[label]):5.2f}",
+                flush=True,
+            )
     finally:
         free()
 
@@ -291,8 +310,11 @@ def part_attach() -> None:
             tracer.kill()
         # "Attaching N probes..." comes before the attaching; N counts the marker probe too.
         n = int(_ATTACHING.search(line).group(1)) - 1  # type: ignore[union-attr]
-        print(f"  {probes:40} {n:>4} probe{'s' if n != 1 else ' '}: attach {t_attached - t_start:5.2f} s,"
-              f" exit after Ctrl-C {detach:6.2f} s", flush=True)
+        print(
+            f"  {probes:40} {n:>4} probe{'s' if n != 1 else ' '}: attach {t_attached - t_start:5.2f} s,"
+            f" exit after Ctrl-C {detach:6.2f} s",
+            flush=True,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -309,8 +331,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.calls < 1000 or args.repeats < 1:
         print("benchmarks.syscall_overhead: --calls must be at least 1000 and --repeats at least 1", file=sys.stderr)
         return 2
-    print(f"Linux {platform.release()} {platform.machine()}, {os.cpu_count()} CPUs, "
-          f"{time.strftime('%Y-%m-%d')}, bpftrace: {' '.join(bpftrace_command())}", flush=True)
+    print(
+        f"Linux {platform.release()} {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"{time.strftime('%Y-%m-%d')}, bpftrace: {' '.join(bpftrace_command())}",
+        flush=True,
+    )
     try:
         if not args.only_ab:
             part_overhead(args.calls, args.repeats)

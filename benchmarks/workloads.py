@@ -109,16 +109,20 @@ def main(argv: list[str] | None = None) -> int:
 
     total = sum(cpu.values())
     names = ", ".join(lab.spec.name for lab in labs)
-    print(f"bpfhol workloads of the {names} lab(s) together, seed {args.seed}: kernel {platform.release()}, "
-          f"{os.cpu_count()} CPUs, "
-          f"CPU over {args.seconds:g} s untraced; events counted with bpftrace over {args.trace_seconds:g} s")
+    print(
+        f"bpfhol workloads of the {names} lab(s) together, seed {args.seed}: kernel {platform.release()}, "
+        f"{os.cpu_count()} CPUs, "
+        f"CPU over {args.seconds:g} s untraced; events counted with bpftrace over {args.trace_seconds:g} s"
+    )
     print(f"{'COMM':<10} {'CPU %':>6} {'traced':>7} {'RSS MiB':>8} {'PSS MiB':>8}  SYSCALLS A SECOND (traced)")
     for name in pids:
         ev = ", ".join(f"{k} {v:.0f}" for k, v in sorted(rates[name].items(), key=lambda kv: -kv[1]))
         rss, pss = mem[name]
         print(f"{name:<10} {cpu[name]:>6.2f} {cpu_traced[name]:>7.2f} {rss / 1024:>8.1f} {pss / 1024:>8.1f}  {ev}")
-    print(f"{'total':<10} {total:>6.2f} {sum(cpu_traced.values()):>7.2f} "
-          f"{sum(m[0] for m in mem.values()) / 1024:>8.1f} {sum(m[1] for m in mem.values()) / 1024:>8.1f}")
+    print(
+        f"{'total':<10} {total:>6.2f} {sum(cpu_traced.values()):>7.2f} "
+        f"{sum(m[0] for m in mem.values()) / 1024:>8.1f} {sum(m[1] for m in mem.values()) / 1024:>8.1f}"
+    )
     ticks = sum(sup.utime + sup.stime for sup in sups if sup is not None)
     print(f"(the supervisors wait in waitpid(): {ticks} CPU ticks in all, start-up included)")
     verdict = "within" if total <= CPU_LIMIT else "OVER"

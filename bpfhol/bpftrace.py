@@ -92,8 +92,9 @@ def trace(program: str, seconds: float) -> dict[str, dict[str, Any]]:
     Keys of multi-key maps are as bpftrace's JSON prints them (0.17: the parts joined by commas).
     """
     prog = f"{program}\ninterval:ms:{int(seconds * 1000)} {{ exit(); }}"
-    p = subprocess.run([*config.bpftrace_command(), "-f", "json", "-e", prog], capture_output=True, text=True,
-                       timeout=seconds + 60)
+    p = subprocess.run(
+        [*config.bpftrace_command(), "-f", "json", "-e", prog], capture_output=True, text=True, timeout=seconds + 60
+    )
     if p.returncode != 0:
         raise RuntimeError(f"bpftrace failed ({p.returncode}): {p.stderr.strip()}\n{prog}")
     return json_maps(p.stdout)

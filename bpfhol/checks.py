@@ -215,17 +215,13 @@ def check_bpftrace(env: Env) -> Result:
         return Result(name, FAIL, str(e), BPFTRACE_INSTALL, "bpftrace missing")
     shown = shlex.join(cmd)
     try:
-        p = subprocess.run(
-            [*cmd, "--version"], capture_output=True, text=True, timeout=30, env=dict(env.vars)
-        )
+        p = subprocess.run([*cmd, "--version"], capture_output=True, text=True, timeout=30, env=dict(env.vars))
     except FileNotFoundError:
         return Result(name, FAIL, f"bpftrace not found ({shown})", BPFTRACE_INSTALL, "bpftrace missing")
     except PermissionError:
         return Result(name, FAIL, f"{cmd[0]} is not executable", BPFTRACE_INSTALL, "bpftrace missing")
     except subprocess.TimeoutExpired:
-        return Result(
-            name, FAIL, f"`{shown} --version` did not answer in 30 s", BPFTRACE_INSTALL, "bpftrace hangs"
-        )
+        return Result(name, FAIL, f"`{shown} --version` did not answer in 30 s", BPFTRACE_INSTALL, "bpftrace hangs")
     out = (p.stdout + p.stderr).strip()
     version = re.search(r"v?(\d+\.\d+(?:\.\d+)?)", p.stdout)
     if p.returncode != 0 or not version:
@@ -238,9 +234,7 @@ def check_bpftrace(env: Env) -> Result:
     # Attach a tracepoint for real: any syscall fires it and exit() ends the run at once.
     probe = "tracepoint:raw_syscalls:sys_enter { exit(); }"
     try:
-        run = subprocess.run(
-            [*cmd, "-e", probe], capture_output=True, text=True, timeout=30, env=dict(env.vars)
-        )
+        run = subprocess.run([*cmd, "-e", probe], capture_output=True, text=True, timeout=30, env=dict(env.vars))
     except subprocess.TimeoutExpired:
         return Result(
             name,
@@ -316,20 +310,14 @@ def check_bcc(env: Env) -> Result:
             "bcc missing",
         )
     except subprocess.TimeoutExpired:
-        return Result(
-            name, FAIL, "compiling a one-line BCC program took over 120 s", BCC_INSTALL, "bcc hangs"
-        )
+        return Result(name, FAIL, "compiling a one-line BCC program took over 120 s", BCC_INSTALL, "bcc hangs")
     try:
         got = json.loads(p.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
         tail = p.stderr.strip().splitlines()[-1:] or [f"exit status {p.returncode}"]
-        return Result(
-            name, FAIL, f"{shown} could not run the BCC probe: {tail[0]}", BCC_INSTALL, "bcc broken"
-        )
+        return Result(name, FAIL, f"{shown} could not run the BCC probe: {tail[0]}", BCC_INSTALL, "bcc broken")
     if "import_error" in got:
-        return Result(
-            name, FAIL, f"{shown} cannot import bcc ({got['import_error']})", BCC_INSTALL, "bcc missing"
-        )
+        return Result(name, FAIL, f"{shown} cannot import bcc ({got['import_error']})", BCC_INSTALL, "bcc missing")
     if got.get("not_bcc"):
         return Result(
             name,

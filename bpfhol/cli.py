@@ -43,8 +43,9 @@ def _build_parser() -> argparse.ArgumentParser:
     for lab in LABS.values():
         s = sub.add_parser(lab.name, help=f"start the {lab.name} lab's workload (foreground; Ctrl-C stops it)")
         s.set_defaults(lab=lab.name)
-        s.add_argument("--seed", type=int, default=0,
-                       help=f"scenario number, 0 to {lab.seed_max} (0 = the classic scenario)")
+        s.add_argument(
+            "--seed", type=int, default=0, help=f"scenario number, 0 to {lab.seed_max} (0 = the classic scenario)"
+        )
         s.add_argument("--duration", type=float, metavar="SECONDS", help="stop by itself after SECONDS")
         s.add_argument("--answers", action="store_true", help="print the scenario's answer key and exit")
         s.add_argument("--json", action="store_true", help="with --answers: print it as JSON")
@@ -55,16 +56,22 @@ def _build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run one of the course's snippets (as root) and print its output")
     r.add_argument("snippet", help="path under snippets/, e.g. syscalls/mmap-top-caller.bt")
-    r.add_argument("--duration", type=float, default=None, metavar="SECONDS",
-                   help="trace for SECONDS, then stop it as Ctrl-C would (default: until Ctrl-C)")
+    r.add_argument(
+        "--duration",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="trace for SECONDS, then stop it as Ctrl-C would (default: until Ctrl-C)",
+    )
 
     c = sub.add_parser("check", help="run your program for an exercise against the workload and judge its answer")
     c.add_argument("exercise", nargs="?", help="the exercise, as numbered on its page: mmap-1, open-2, close-1, ...")
     c.add_argument("file", nargs="?", help="your program: a .bt (bpftrace) or .py (BCC) file")
     c.add_argument("--list", action="store_true", help="list the exercises and their questions")
     c.add_argument("--seconds", type=float, default=1.0, metavar="N", help="trace for N seconds (default: 1)")
-    c.add_argument("--seed", type=int, default=None,
-                   help="scenario for a lab the check starts (default: a fresh random one)")
+    c.add_argument(
+        "--seed", type=int, default=None, help="scenario for a lab the check starts (default: a fresh random one)"
+    )
     c.add_argument("--json", action="store_true", help="print the verdict as JSON")
     return p
 
@@ -108,8 +115,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "check":
         from bpfhol.grading import check
 
-        return check.main(args.exercise, args.file, seconds=args.seconds, seed=args.seed, as_json=args.json,
-                          list_only=args.list)
+        return check.main(
+            args.exercise, args.file, seconds=args.seconds, seed=args.seed, as_json=args.json, list_only=args.list
+        )
     raise UsageError(f"unknown command '{args.command}'")
 
 

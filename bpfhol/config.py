@@ -1,13 +1,13 @@
 """Where things are and what the environment asks for: the one place `BPFHOL_*` and `CI` are read.
 
-    BPFHOL_BPFTRACE   command for bpftrace (default: bpftrace); may carry arguments (shlex syntax),
-                      e.g. "chroot /srv/trixie bpftrace"
-    BPFHOL_PYTHON     a Python that can `import bcc` (default: /usr/bin/python3, Debian's python3-bpfcc)
-    BPFHOL_SEED       the scenario the docs examples run against (default 0, the shown outputs' seed)
-    BPFHOL_DOCS_JOBS  examples run at once (default 3)
-    BPFHOL_TIMEOUT_SCALE  multiplies every docs example's timeout (default 1; slow machines, emulated VMs)
-    BPFHOL_STATE_DIR  where a running lab keeps its lock and state (see bpfhol.labs.supervisor)
-    CI                set to anything but "", "0", "false" or "no": skips for lack of privileges fail
+BPFHOL_BPFTRACE   command for bpftrace (default: bpftrace); may carry arguments (shlex syntax),
+                  e.g. "chroot /srv/trixie bpftrace"
+BPFHOL_PYTHON     a Python that can `import bcc` (default: /usr/bin/python3, Debian's python3-bpfcc)
+BPFHOL_SEED       the scenario the docs examples run against (default 0, the shown outputs' seed)
+BPFHOL_DOCS_JOBS  examples run at once (default 3)
+BPFHOL_TIMEOUT_SCALE  multiplies every docs example's timeout (default 1; slow machines, emulated VMs)
+BPFHOL_STATE_DIR  where a running lab keeps its lock and state (see bpfhol.labs.supervisor)
+CI                set to anything but "", "0", "false" or "no": skips for lack of privileges fail
 """
 
 from __future__ import annotations

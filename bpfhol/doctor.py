@@ -20,9 +20,7 @@ def run_checks(env: Env) -> list[Result]:
             results.append(check(env))
         except OSError as e:  # an unreadable file should not hide the other checks
             name = check.__name__.removeprefix("check_")
-            results.append(
-                Result(name, FAIL, f"could not check: {e}", "run as root: sudo bpfhol doctor", name)
-            )
+            results.append(Result(name, FAIL, f"could not check: {e}", "run as root: sudo bpfhol doctor", name))
     return results
 
 

@@ -137,12 +137,21 @@ def configure(ch: Chroot) -> None:
 
 def ensure_packages(ch: Chroot, packages: tuple[str, ...] | list[str] = INCLUDE) -> list[str]:
     """Install those of `packages` the chroot lacks (the chroot mounted); the ones installed."""
-    missing = [p for p in packages if run_in(ch, ["dpkg-query", "-W", "-f", "${Status}", p], capture_output=True,
-                                             text=True).stdout != "install ok installed"]
+    missing = [
+        p
+        for p in packages
+        if run_in(ch, ["dpkg-query", "-W", "-f", "${Status}", p], capture_output=True, text=True).stdout
+        != "install ok installed"
+    ]
     if missing:
         run_in(ch, ["apt-get", "update", "-q"], stdout=subprocess.DEVNULL, check=True)
-        run_in(ch, ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing],
-               env={"DEBIAN_FRONTEND": "noninteractive"}, stdout=subprocess.DEVNULL, check=True)
+        run_in(
+            ch,
+            ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing],
+            env={"DEBIAN_FRONTEND": "noninteractive"},
+            stdout=subprocess.DEVNULL,
+            check=True,
+        )
     return missing
 
 
@@ -153,8 +162,13 @@ def downloaded(ch: Chroot, packages: list[str]) -> Iterator[list[Path]]:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
-        run_in(ch, ["sh", "-c", "cd /tmp/bpfhol-download && apt-get download -q " + " ".join(packages)],
-               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        run_in(
+            ch,
+            ["sh", "-c", "cd /tmp/bpfhol-download && apt-get download -q " + " ".join(packages)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=True,
+        )
         yield sorted(work.glob("*.deb"))
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -178,7 +192,9 @@ def tracked_files(checkout: Path) -> list[str]:
     """The checkout's files as a clone would have them: tracked and new ones, not ignored ones."""
     out = subprocess.run(
         ["git", "-C", str(checkout), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return sorted({f for f in out.split("\0") if f and (checkout / f).is_file()})
 

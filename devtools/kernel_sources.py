@@ -28,8 +28,19 @@ MARK = "<!-- kernel-sources -->"
 CACHE = chroot.CACHE / "kernel-sources"
 ABSENT = "—"
 # Where to look for a definition that the table says is absent (and for stray ones): the trees the page covers.
-SEARCHED = ("arch/x86/entry", "arch/x86/include/asm", "include/linux", "include/trace", "kernel/entry",
-            "kernel/trace", "kernel/bpf", "kernel/events", "kernel/fork.c", "kernel/tracepoint.c", "mm")
+SEARCHED = (
+    "arch/x86/entry",
+    "arch/x86/include/asm",
+    "include/linux",
+    "include/trace",
+    "kernel/entry",
+    "kernel/trace",
+    "kernel/bpf",
+    "kernel/events",
+    "kernel/fork.c",
+    "kernel/tracepoint.c",
+    "mm",
+)
 
 
 @dataclass(frozen=True)
@@ -53,7 +64,7 @@ def table(page: Path = PAGE) -> list[Row]:
     head = [c.strip() for c in lines[start].strip("|").split("|")]
     series = head[1:]
     rows = []
-    for n, text in enumerate(lines[start + 2:], start + 3):
+    for n, text in enumerate(lines[start + 2 :], start + 3):
         if not text.startswith("|"):
             break
         cells = [c.strip().strip("`") for c in text.strip().strip("|").split("|")]
@@ -70,7 +81,8 @@ def _definition(symbol: str) -> re.Pattern[str]:
         rf"|SYM_\w+\({s}\b"  # an assembly entry point
         rf"|BPF_CALL_\d\({s}\b"  # a BPF helper
         rf"|(?!return\b)[A-Za-z_][^;=]*\b{s}\((?![^)]*\)\s*;))",  # a C function at the top level, not a prototype
-        re.MULTILINE)
+        re.MULTILINE,
+    )
 
 
 def defines(path: Path, symbol: str) -> bool:
@@ -104,8 +116,10 @@ def check(tree: Path, series: str, rows: list[Row]) -> list[str]:
             wrong.append(f"line {row.line}: {row.name}: no file {want} in Linux {series}")
         elif not defines(tree / want, row.symbol):
             where = defined_anywhere(tree, row.symbol)
-            wrong.append(f"line {row.line}: {row.name} is not defined in {want} in Linux {series}"
-                         + (f" but in {', '.join(where)}" if where else ""))
+            wrong.append(
+                f"line {row.line}: {row.name} is not defined in {want} in Linux {series}"
+                + (f" but in {', '.join(where)}" if where else "")
+            )
     return wrong
 
 
@@ -126,14 +140,26 @@ def source_tree(ch: Chroot, series: str) -> tuple[Path, str]:
     package = f"linux-source-{series}"
     with chroot.downloaded(ch, [package]) as debs, chroot.replacing(dest) as tmp:
         (deb,) = debs
-        version = subprocess.run(["dpkg-deb", "-f", str(deb), "Version"], capture_output=True, text=True,
-                                 check=True).stdout.strip()
+        version = subprocess.run(
+            ["dpkg-deb", "-f", str(deb), "Version"], capture_output=True, text=True, check=True
+        ).stdout.strip()
         unpacked = deb.parent / "x"
         subprocess.run(["dpkg-deb", "-x", str(deb), str(unpacked)], check=True)
         (tarball,) = (unpacked / "usr/src").glob("linux-source-*.tar.*")
         top = tarball.name.split(".tar")[0]
-        subprocess.run(["tar", "-xf", str(tarball), "-C", str(tmp), "--strip-components=1", "--wildcards",
-                        *(f"{top}/{sub}" + ("" if "." in sub else "/*") for sub in SEARCHED)], check=True)
+        subprocess.run(
+            [
+                "tar",
+                "-xf",
+                str(tarball),
+                "-C",
+                str(tmp),
+                "--strip-components=1",
+                "--wildcards",
+                *(f"{top}/{sub}" + ("" if "." in sub else "/*") for sub in SEARCHED),
+            ],
+            check=True,
+        )
         (tmp / ".bpfhol-source").write_text(f"{package} {version}\n")
     return dest, stamp.read_text().strip()
 
@@ -160,8 +186,10 @@ def main(argv: list[str]) -> int:
         ch = matrix.toolchain(k.toolchain)
         release = kernels.release_of(kernels.kernel_package(ch))
         verdict = verify(ch, release)
-        print(f"Linux {verdict['series']} ({verdict['source']}): {verdict['checked']} names,"
-              f" {len(verdict['wrong'])} wrong")  # type: ignore[arg-type]
+        print(
+            f"Linux {verdict['series']} ({verdict['source']}): {verdict['checked']} names,"
+            f" {len(verdict['wrong'])} wrong"
+        )  # type: ignore[arg-type]
         for w in verdict["wrong"]:  # type: ignore[attr-defined]
             print(f"  {w}")
         worst = max(worst, 1 if verdict["wrong"] else 0)

@@ -85,8 +85,9 @@ class Kernel:
 # syscall_trace_enter() while the first probe's attach patches the sys_enter tracepoint's static branch
 # with int3 (text_poke_bp), soft lockups and RCU stalls every 63 s.  Never on 6.12 or 7.2.  One vCPU has
 # no other CPU to race the patched site.
-KERNELS = {k.series: k for k in (Kernel("6.1", "debian12", cpus=1), Kernel("6.12", "debian13"),
-                                 Kernel("7.x", "unstable"))}
+KERNELS = {
+    k.series: k for k in (Kernel("6.1", "debian12", cpus=1), Kernel("6.12", "debian13"), Kernel("7.x", "unstable"))
+}
 ALIASES = {"7": "7.x", "7.x": "7.x", "6.1": "6.1", "6.12": "6.12"}
 
 
@@ -197,21 +198,44 @@ def install_in_chroot(ch: Chroot, kernel_tree: Path, release: str) -> None:
 # --- the guest -------------------------------------------------------------------------------------------
 
 
-def vng_command(kernel_tree: Path, release: str, ch: Chroot, k: Kernel, *, capture: bool = False,
-                only: str = "", timeout: float = GUEST_TIMEOUT) -> list[str]:
+def vng_command(
+    kernel_tree: Path,
+    release: str,
+    ch: Chroot,
+    k: Kernel,
+    *,
+    capture: bool = False,
+    only: str = "",
+    timeout: float = GUEST_TIMEOUT,
+) -> list[str]:
     script = f"/{chroot.CHECKOUT}/{GUEST_SCRIPT}"
     # The examples get Ctrl-C in the guest well before the host kills it: the report of those that ran survives.
     budget = max(60, int(timeout - BOOT_AND_SETUP))
-    guest = shlex.join([script, f"{k.timeout_scale:g}", "capture" if capture else "test", only, str(budget),
-                        str(k.jobs)])
+    guest = shlex.join(
+        [script, f"{k.timeout_scale:g}", "capture" if capture else "test", only, str(budget), str(k.jobs)]
+    )
     return [
-        str(vng()), "--run", str(image(kernel_tree, release)),
-        "--root", str(ch.root), "--rw", "--force-9p", "--disable-kvm",
-        "--cpus", str(k.cpus), "--memory", MEMORY, "--user", "root", "--name", f"bpfhol-{ch.name}",
+        str(vng()),
+        "--run",
+        str(image(kernel_tree, release)),
+        "--root",
+        str(ch.root),
+        "--rw",
+        "--force-9p",
+        "--disable-kvm",
+        "--cpus",
+        str(k.cpus),
+        "--memory",
+        MEMORY,
+        "--user",
+        "root",
+        "--name",
+        f"bpfhol-{ch.name}",
         f"--qemu-opts=-cpu {CPU_MODEL}",
         # The kernel's console goes to the log too: a guest that dies (an oops, a panic) says why there.
         "--verbose",
-        "--exec", guest,
+        "--exec",
+        guest,
     ]
 
 
@@ -224,8 +248,15 @@ def boot(cmd: list[str], log: Path, timeout: float) -> tuple[int | None, float]:
         with log.open("ab") as out:
             # A pipe, not the log itself: QEMU opens its stdout anew for the guest's console and for its
             # programs' output (/proc/self/fd/1), and two opens of one file overwrite each other.
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, env=env, cwd="/", start_new_session=True)
+            proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd="/",
+                start_new_session=True,
+            )
             copier = threading.Thread(target=_copy, args=(proc.stdout, out), daemon=True)
             copier.start()
             try:

@@ -81,8 +81,13 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
-        return (not self.error and self.exitstatus == 0 and self.count("failed") == 0 and not self.warnings()
-                and not self.sources.get("wrong"))
+        return (
+            not self.error
+            and self.exitstatus == 0
+            and self.count("failed") == 0
+            and not self.warnings()
+            and not self.sources.get("wrong")
+        )
 
 
 WORKLOADS = ("mapit", "opener", "oldopen", "tempfiles", "closeall")  # the syscalls lab's processes
@@ -157,17 +162,28 @@ def run_suite(ch: Chroot, full: bool, log: Path) -> int:
     cd = f"cd /{chroot.CHECKOUT} && "
     if not full:  # one set-up before the parts start (each would otherwise run it at once)
         with log.open("a") as out:
-            setup = chroot.run_in(ch, ["bash", "-c", cd + "./dev setup"], env=env, stdin=subprocess.DEVNULL,
-                                  stdout=out, stderr=subprocess.STDOUT)
+            setup = chroot.run_in(
+                ch,
+                ["bash", "-c", cd + "./dev setup"],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         if setup.returncode != 0:
             return setup.returncode
     procs = {}
     try:
         for part, cmd in suite_commands(full).items():
             out = log.with_name(f"{log.stem}-{part}.log").open("w")
-            procs[part] = chroot.popen_in(ch, ["bash", "-c", cd + "exec " + cmd],
-                                          {**env, "BPFHOL_REPORT": f"/{REPORT}-{part}.json"},
-                                          stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+            procs[part] = chroot.popen_in(
+                ch,
+                ["bash", "-c", cd + "exec " + cmd],
+                {**env, "BPFHOL_REPORT": f"/{REPORT}-{part}.json"},
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
             out.close()
         return max(p.wait() for p in procs.values())
     except BaseException:
@@ -247,8 +263,10 @@ def run_toolchain(name: str, *, full: bool, built: float | None = None, quiet: f
     if not chroot.is_built(ch):
         raise RuntimeError(f"no {ch.suite} chroot in {ch.root}; see {log.with_name(name + '-build.log')}")
     if busy := wait_quiet(name, quiet):
-        say(f"{name}: WARNING: the lab's workload already runs here ({', '.join(busy)}): the examples that"
-            " name the busiest process may fail")
+        say(
+            f"{name}: WARNING: the lab's workload already runs here ({', '.join(busy)}): the examples that"
+            " name the busiest process may fail"
+        )
     for old in (ch.root / REPORT).parent.glob(Path(REPORT).name + "-*"):
         old.unlink()
     with chroot.mounted(ch):
@@ -264,8 +282,9 @@ def run_toolchain(name: str, *, full: bool, built: float | None = None, quiet: f
     return result
 
 
-def run_kernel(k: kernels.Kernel, *, timeout: float, built: float | None = None, only: str = "",
-               capture: bool = False) -> Outcome:
+def run_kernel(
+    k: kernels.Kernel, *, timeout: float, built: float | None = None, only: str = "", capture: bool = False
+) -> Outcome:
     """The docs examples in a VM booted with Debian's kernel of that series, the toolchain's chroot as root."""
     ch = toolchain(k.toolchain)
     log = chroot.CACHE / f"{k.result_name}.log"
@@ -277,9 +296,14 @@ def run_kernel(k: kernels.Kernel, *, timeout: float, built: float | None = None,
     with chroot.mounted(ch):  # on the host's kernel: the checkout, its venv, the guest kernel's files
         prepare(ch)
         with log.open("a") as out:
-            setup = chroot.run_in(ch, ["bash", "-c", f"cd /{chroot.CHECKOUT} && ./dev setup"],
-                                  env={"CI": "true", "BPFHOL_BROWSER": "no"}, stdin=subprocess.DEVNULL,
-                                  stdout=out, stderr=subprocess.STDOUT)
+            setup = chroot.run_in(
+                ch,
+                ["bash", "-c", f"cd /{chroot.CHECKOUT} && ./dev setup"],
+                env={"CI": "true", "BPFHOL_BROWSER": "no"},
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         if setup.returncode != 0:
             raise RuntimeError(f"./dev setup failed in the chroot; see {log}")
         release = kernels.prepare_kernel(ch)
@@ -289,11 +313,14 @@ def run_kernel(k: kernels.Kernel, *, timeout: float, built: float | None = None,
         except (ValueError, OSError, subprocess.CalledProcessError) as e:
             result.sources = {"wrong": [f"could not check the deep dive's kernel sources: {e}"]}
     kernels.clear_guest(ch)
-    cmd = kernels.vng_command(kernels.KERNELS_DIR / release, release, ch, k, capture=capture, only=only,
-                              timeout=timeout)
-    say(f"{result.name}: booting Linux {release} under QEMU (TCG, {k.cpus} vCPU, {k.jobs} example(s) at once)"
+    cmd = kernels.vng_command(
+        kernels.KERNELS_DIR / release, release, ch, k, capture=capture, only=only, timeout=timeout
+    )
+    say(
+        f"{result.name}: booting Linux {release} under QEMU (TCG, {k.cpus} vCPU, {k.jobs} example(s) at once)"
         f" with the {ch.suite} chroot as root"
-        f" (log {log}, at most {timeout:.0f} s)")
+        f" (log {log}, at most {timeout:.0f} s)"
+    )
     rc, wall = kernels.boot(cmd, log, timeout)
     guest = kernels.read_guest(ch)
     if capture:
@@ -325,9 +352,19 @@ def table(results: list[Outcome]) -> str:
     rows = [head]
     for r in results:
         v = r.versions
-        rows.append((r.name, v.get("debian", "?"), v.get("bpftrace", "?"), v.get("bcc", "?"), v.get("python", "?"),
-                     str(r.count("passed")), str(r.count("failed")), str(r.count("skipped")),
-                     f"{r.timings.get('wall', 0):.0f} s"))
+        rows.append(
+            (
+                r.name,
+                v.get("debian", "?"),
+                v.get("bpftrace", "?"),
+                v.get("bcc", "?"),
+                v.get("python", "?"),
+                str(r.count("passed")),
+                str(r.count("failed")),
+                str(r.count("skipped")),
+                f"{r.timings.get('wall', 0):.0f} s",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
 
@@ -344,8 +381,10 @@ def details(r: Outcome) -> list[str]:
         lines.append(f"  {r.name}: WARNING in {snippet}: {w}")
     if r.sources:
         wrong = r.sources.get("wrong", [])
-        lines.append(f"  {r.name}: deep dive's kernel sources ({r.sources.get('source', '?')}):"
-                     f" {r.sources.get('checked', 0) - len(wrong)} of {r.sources.get('checked', 0)} as the page says")
+        lines.append(
+            f"  {r.name}: deep dive's kernel sources ({r.sources.get('source', '?')}):"
+            f" {r.sources.get('checked', 0) - len(wrong)} of {r.sources.get('checked', 0)} as the page says"
+        )
         lines += [f"  {r.name}: WRONG: {w}" for w in wrong]
     if r.error:
         lines.append(f"  {r.name}: could not run: {r.error}")
@@ -369,10 +408,19 @@ def as_json(r: Outcome, commit: str) -> dict[str, Any]:
         "failed": r.count("failed"),
         "skipped": r.count("skipped"),
         "wall_seconds": round(r.timings.get("wall", 0.0), 1),
-        **({"vm": r.vm, "timings": {k: round(v, 1) for k, v in r.timings.items()}, "sources": r.sources}
-           if r.vm else {}),
-        "examples": [{k: e[k] for k in ("page", "line", "snippet", "outcome", "reason", *(("seconds",) if r.vm else ()))
-                      if k in e} for e in r.examples],
+        **(
+            {"vm": r.vm, "timings": {k: round(v, 1) for k, v in r.timings.items()}, "sources": r.sources}
+            if r.vm
+            else {}
+        ),
+        "examples": [
+            {
+                k: e[k]
+                for k in ("page", "line", "snippet", "outcome", "reason", *(("seconds",) if r.vm else ()))
+                if k in e
+            }
+            for e in r.examples
+        ],
         "failures": [t["id"] for t in r.tests if t["outcome"] in ("failed", "error")],
         "skips": [{"test": t["id"], "reason": t.get("reason", "")} for t in r.tests if t["outcome"] == "skipped"],
     }
@@ -394,7 +442,7 @@ def realign(examples: list[dict[str, Any]], current: list[dict[str, Any]]) -> li
     moved = []
     for key, found in recorded.items():
         lines = now.get(key, [])
-        latest = found[max(0, len(found) - len(lines)):]
+        latest = found[max(0, len(found) - len(lines)) :]
         moved += [{**e, "line": line} for e, line in zip(sorted(latest, key=lambda e: e["line"]), lines)]
     order = {(e["page"], e["line"]): i for i, e in enumerate(current)}
     return sorted(moved, key=lambda e: order.get((e["page"], e["line"]), len(order)))
@@ -402,8 +450,9 @@ def realign(examples: list[dict[str, Any]], current: list[dict[str, Any]]) -> li
 
 def write_result(results: list[Outcome], path: Path) -> None:
     """Replace the toolchains that ran in the result file; keep the others, in matrix order."""
-    commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-                            capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"], capture_output=True, text=True
+    ).stdout.strip()
     try:
         kept = {t["name"]: t for t in json.loads(path.read_text())["toolchains"]}
     except (OSError, ValueError, KeyError):
@@ -437,22 +486,46 @@ def write_result(results: list[Outcome], path: Path) -> None:
 
 def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="./dev matrix", description=__doc__.split("\n\n")[0])
-    p.add_argument("names", nargs="*", metavar="NAME",
-                   help=f"toolchains to run (default: all: {', '.join(TOOLCHAINS)})")
+    p.add_argument(
+        "names", nargs="*", metavar="NAME", help=f"toolchains to run (default: all: {', '.join(TOOLCHAINS)})"
+    )
     p.add_argument("--full", action="store_true", help="the whole suite, site build and browser tests too")
     p.add_argument("--rebuild", action="store_true", help="build the chroots again from nothing")
-    p.add_argument("--wait-quiet", type=float, default=0.0, metavar="S",
-                   help="wait up to S seconds for another run of the lab's workload to end first")
+    p.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="wait up to S seconds for another run of the lab's workload to end first",
+    )
     p.add_argument("--no-result", action="store_true", help=f"do not write {RESULT.relative_to(ROOT)}")
-    p.add_argument("--kernel", action="append", default=[], metavar="K",
-                   help=f"instead: the docs examples in a VM on Debian's kernel K ({', '.join(kernels.KERNELS)} or"
-                        " all; repeat or comma-separate), with its release's toolchain (devtools/kernels.py)")
-    p.add_argument("-k", dest="only", default="", metavar="FILTER",
-                   help="with --kernel: only the examples pytest -k FILTER selects (they update the last results)")
-    p.add_argument("--capture", action="store_true",
-                   help="with --kernel: also re-capture the shown outputs of kernel-scoped examples that pass")
-    p.add_argument("--kernel-timeout", type=float, default=kernels.GUEST_TIMEOUT, metavar="S",
-                   help=f"kill a guest still running after S seconds (default {kernels.GUEST_TIMEOUT:.0f})")
+    p.add_argument(
+        "--kernel",
+        action="append",
+        default=[],
+        metavar="K",
+        help=f"instead: the docs examples in a VM on Debian's kernel K ({', '.join(kernels.KERNELS)} or"
+        " all; repeat or comma-separate), with its release's toolchain (devtools/kernels.py)",
+    )
+    p.add_argument(
+        "-k",
+        dest="only",
+        default="",
+        metavar="FILTER",
+        help="with --kernel: only the examples pytest -k FILTER selects (they update the last results)",
+    )
+    p.add_argument(
+        "--capture",
+        action="store_true",
+        help="with --kernel: also re-capture the shown outputs of kernel-scoped examples that pass",
+    )
+    p.add_argument(
+        "--kernel-timeout",
+        type=float,
+        default=kernels.GUEST_TIMEOUT,
+        metavar="S",
+        help=f"kill a guest still running after S seconds (default {kernels.GUEST_TIMEOUT:.0f})",
+    )
     args = p.parse_args(argv)
     try:
         args.kernels = kernels.resolve(args.kernel)
@@ -482,8 +555,10 @@ def _raise_stopped(signum: int, frame: object) -> None:
 def main(argv: list[str]) -> int:
     args = parse(argv)
     if os.geteuid() != 0:
-        print("./dev matrix: run it as root (sudo ./dev matrix): it builds chroots and loads BPF programs",
-              file=sys.stderr)
+        print(
+            "./dev matrix: run it as root (sudo ./dev matrix): it builds chroots and loads BPF programs",
+            file=sys.stderr,
+        )
         return 2
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _raise_stopped)
@@ -497,8 +572,9 @@ def main(argv: list[str]) -> int:
             try:
                 if isinstance(b, Exception):
                     raise b
-                results.append(run_kernel(k, timeout=args.kernel_timeout, built=b, only=args.only,
-                                          capture=args.capture))
+                results.append(
+                    run_kernel(k, timeout=args.kernel_timeout, built=b, only=args.only, capture=args.capture)
+                )
             except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
                 say(f"{k.result_name}: could not run: {e}")
                 results.append(Outcome(k.result_name, TOOLCHAINS[k.toolchain], error=str(e)))

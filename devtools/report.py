@@ -38,8 +38,15 @@ def _examples(config: pytest.Config) -> list[dict[str, Any]]:
     for ex in getattr(docs, "examples", []):
         nodeid = f"{ex.page}::line:{ex.line},column:1"
         rec = next((r for i, r in _records.items() if i.endswith(nodeid)), {"outcome": "not run"})
-        entry = {"page": str(ex.page), "line": ex.line, "kind": ex.kind, "snippet": ex.snippet,
-                 "outcome": rec["outcome"], "reason": rec.get("reason", ""), "warnings": []}
+        entry = {
+            "page": str(ex.page),
+            "line": ex.line,
+            "kind": ex.kind,
+            "snippet": ex.snippet,
+            "outcome": rec["outcome"],
+            "reason": rec.get("reason", ""),
+            "warnings": [],
+        }
         future = getattr(run, "futures", {}).get(ex.id)
         if future is not None and future.done() and not future.cancelled() and future.exception() is None:
             result = future.result().result

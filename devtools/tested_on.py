@@ -30,30 +30,77 @@ def _row(cells: list[str]) -> str:
 
 
 def summary(toolchains: list[dict[str, Any]], reference: str) -> list[str]:
-    head = ["Toolchain", "bpftrace", "BCC", "Python", "Kernel", "Architecture", "Date", "Tests passed",
-            "failed", "skipped"]
+    head = [
+        "Toolchain",
+        "bpftrace",
+        "BCC",
+        "Python",
+        "Kernel",
+        "Architecture",
+        "Date",
+        "Tests passed",
+        "failed",
+        "skipped",
+    ]
     lines = [_row(head), _row(["---"] * len(head))]
     for t in (t for t in toolchains if not t.get("vm")):
         release = "unstable" if t["suite"] == "sid" else t["debian"]
         name = f"Debian {release} ({t['suite']})" + (", reference" if t["name"] == reference else "")
-        lines.append(_row([name, t["bpftrace"], t["bcc"], t["python"], f"`{t['kernel']}`", t["arch"], t["date"],
-                           str(t["passed"]), str(t["failed"]), str(t["skipped"])]))
+        lines.append(
+            _row(
+                [
+                    name,
+                    t["bpftrace"],
+                    t["bcc"],
+                    t["python"],
+                    f"`{t['kernel']}`",
+                    t["arch"],
+                    t["date"],
+                    str(t["passed"]),
+                    str(t["failed"]),
+                    str(t["skipped"]),
+                ]
+            )
+        )
     return lines
 
 
 def kernel_rows(toolchains: list[dict[str, Any]]) -> list[str]:
     """The kernel matrix: the docs examples in a VM on each Debian release's own kernel."""
-    head = ["Kernel", "Toolchain", "bpftrace", "BCC", "Date", "Examples passed", "failed", "skipped", "Boot",
-            "Set-up", "Examples", "Deep dive's sources"]
+    head = [
+        "Kernel",
+        "Toolchain",
+        "bpftrace",
+        "BCC",
+        "Date",
+        "Examples passed",
+        "failed",
+        "skipped",
+        "Boot",
+        "Set-up",
+        "Examples",
+        "Deep dive's sources",
+    ]
     lines = [_row(head), _row(["---"] * len(head))]
     for t in (t for t in toolchains if t.get("vm")):
         release = "unstable" if t["suite"] == "sid" else t["debian"]
         times = t.get("timings", {})
-        lines.append(_row([f"`{t['kernel']}`", f"Debian {release} ({t['suite']})", t["bpftrace"], t["bcc"],
-                           f"{t['date']} (`{t['commit']}`)" if t.get("commit") else t["date"],
-                           str(t["passed"]), str(t["failed"]), str(t["skipped"]),
-                           *(f"{times[k]:.0f} s" if k in times else "?" for k in ("boot", "setup", "examples")),
-                           _sources(t.get("sources", {}))]))
+        lines.append(
+            _row(
+                [
+                    f"`{t['kernel']}`",
+                    f"Debian {release} ({t['suite']})",
+                    t["bpftrace"],
+                    t["bcc"],
+                    f"{t['date']} (`{t['commit']}`)" if t.get("commit") else t["date"],
+                    str(t["passed"]),
+                    str(t["failed"]),
+                    str(t["skipped"]),
+                    *(f"{times[k]:.0f} s" if k in times else "?" for k in ("boot", "setup", "examples")),
+                    _sources(t.get("sources", {})),
+                ]
+            )
+        )
     return lines
 
 

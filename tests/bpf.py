@@ -60,9 +60,7 @@ def _load_refusal() -> str | None:
 def bpf_unavailable(what: str = "BPF") -> str | None:
     """Why `what` cannot run here, or None when this process may load BPF programs."""
     if os.geteuid() != 0:
-        return (
-            f"{what} needs root: loading BPF programs takes CAP_BPF and CAP_PERFMON (run the tests with sudo)"
-        )
+        return f"{what} needs root: loading BPF programs takes CAP_BPF and CAP_PERFMON (run the tests with sudo)"
     refusal = _load_refusal()
     if refusal:
         return f"{what} cannot run: {refusal}"

@@ -15,8 +15,11 @@ from tests.bpf import needs_bpf  # noqa: F401  (a fixture, found by name)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-screenshot", action="store_true",
-                     help="rewrite docs/assets/screenshot-solution.png from the browser test")
+    parser.addoption(
+        "--update-screenshot",
+        action="store_true",
+        help="rewrite docs/assets/screenshot-solution.png from the browser test",
+    )
     parser.addoption("--machine", action="store_true", help="also run the tests that re-run ./dev setup")
 
 

@@ -35,8 +35,13 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "check_corpus"
 SNIPPETS = ROOT / "snippets" / "syscalls"
 SOLUTIONS = {
-    "mmap-1": "mmap-top-caller", "mmap-2": "mmap-sizes", "mmap-3": "mmap-shared-ratio",
-    "open-1": "open-files", "open-2": "open-by-process", "open-3": "open-tempfiles", "close-1": "close-ebadf",
+    "mmap-1": "mmap-top-caller",
+    "mmap-2": "mmap-sizes",
+    "mmap-3": "mmap-shared-ratio",
+    "open-1": "open-files",
+    "open-2": "open-by-process",
+    "open-3": "open-tempfiles",
+    "close-1": "close-ebadf",
 }
 WORKERS = 3
 SLOWEST = 1.0 + 2.0  # the window plus the 2 s a verdict may take on top of it
@@ -48,8 +53,9 @@ def corpus(which: str) -> list[tuple[str, Path]]:
 
 
 def cmd(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bpfhol", *args], cwd=ROOT, capture_output=True, text=True,
-                          env=env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "bpfhol", *args], cwd=ROOT, capture_output=True, text=True, env=env, timeout=timeout
+    )
 
 
 # --- without BPF: the criteria on recorded outputs, and bad input ------------------------------
@@ -91,14 +97,18 @@ def test_recorded_outputs_are_wrong_for_another_seed() -> None:
 
 
 def test_parse_reads_bpftrace_json() -> None:
-    text = "\n".join([
-        '{"type": "attached_probes", "data": {"probes": 1}}',
-        '{"type": "map", "data": {"@mmaps": {"mapit": 1000, "bash": 3}}}',
-        '{"type": "hist", "data": {"@bytes": {"mapit": [{"min": 4096, "max": 8191, "count": 5}]}}}',
-    ])
+    text = "\n".join(
+        [
+            '{"type": "attached_probes", "data": {"probes": 1}}',
+            '{"type": "map", "data": {"@mmaps": {"mapit": 1000, "bash": 3}}}',
+            '{"type": "hist", "data": {"@bytes": {"mapit": [{"min": 4096, "max": 8191, "count": 5}]}}}',
+        ]
+    )
     out = parse(text)
-    assert [(r.name, r.keys, r.value) for r in out.maps()] == [("@mmaps", ("mapit",), "1000"),
-                                                                ("@mmaps", ("bash",), "3")]
+    assert [(r.name, r.keys, r.value) for r in out.maps()] == [
+        ("@mmaps", ("mapit",), "1000"),
+        ("@mmaps", ("bash",), "3"),
+    ]
     (h,) = out.hists()
     assert h.keys == ("mapit",) and (h.buckets[0].lo, h.buckets[0].hi) == (4096, 8192)
 
@@ -134,8 +144,7 @@ def test_unreadable_file(tmp_path: Path) -> None:
     f = tmp_path / "secret.bt"
     f.write_text("BEGIN { }")
     f.chmod(0)
-    p = run_as_nobody([sys.executable, "-m", "bpfhol", "check", "mmap-1", str(f)], cwd=ROOT,
-                      trees=[ROOT, tmp_path])
+    p = run_as_nobody([sys.executable, "-m", "bpfhol", "check", "mmap-1", str(f)], cwd=ROOT, trees=[ROOT, tmp_path])
     err = one_line_error(p)
     assert "cannot read it" in err or "no such file" in err, err
 
@@ -275,16 +284,22 @@ def test_wrong_answers_fail_with_their_feedback(lab: dict[str, Any]) -> None:
 
 
 BAD_PROGRAMS = {
-    "syntax.bt": ("tracepoint:syscalls:sys_enter_mmap\n{\n\t@mmaps[comm] = count()\n\t@x = 1;\n}\n",
-                  r"syntax\.bt:4:\d+(-\d+)?: ERROR: syntax"),
-    "syntax.py": ("from bcc import BPF\nb = BPF(text='int x(void *ctx) { return undefined_thing; }')\n",
-                  r"use of undeclared identifier 'undefined_thing'"),
+    "syntax.bt": (
+        "tracepoint:syscalls:sys_enter_mmap\n{\n\t@mmaps[comm] = count()\n\t@x = 1;\n}\n",
+        r"syntax\.bt:4:\d+(-\d+)?: ERROR: syntax",
+    ),
+    "syntax.py": (
+        "from bcc import BPF\nb = BPF(text='int x(void *ctx) { return undefined_thing; }')\n",
+        r"use of undeclared identifier 'undefined_thing'",
+    ),
     "silent.bt": ("tracepoint:syscalls:sys_enter_mmap { $x = 1; }\n", r"printed nothing"),
     "at-once.bt": ("BEGIN { exit(); }\n", r"ended by itself"),
     "kprobe.bt": ("kprobe:do_sys_openat2 { @[comm] = count(); }\n", r"kprobe: probes.*CONFIG_KPROBES off"),
     "kfunc.bt": ("kfunc:do_sys_openat2 { @[comm] = count(); }\n", r"kfunc: probes"),
-    "kprobe.py": ("from bcc import BPF\nb = BPF(text='int kprobe__do_sys_openat2(void *ctx) { return 0; }')\n"
-                  "print('Tracing')\n", r"kprobe: probes"),
+    "kprobe.py": (
+        "from bcc import BPF\nb = BPF(text='int kprobe__do_sys_openat2(void *ctx) { return 0; }')\nprint('Tracing')\n",
+        r"kprobe: probes",
+    ),
 }
 
 
@@ -321,9 +336,15 @@ def test_interrupted_check_leaves_nothing(tmp_path: Path, sig: signal.Signals, n
     state = tmp_path / "state"
     state.mkdir(mode=0o700)
     env = isolated(dict(os.environ, BPFHOL_STATE_DIR=str(state)))
-    p = subprocess.Popen([sys.executable, "-m", "bpfhol", "check", "mmap-3", str(SNIPPETS / "mmap-shared-ratio.py"),
-                          "--seconds", "5"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True, start_new_session=True)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "bpfhol", "check", "mmap-3", str(SNIPPETS / "mmap-shared-ratio.py"), "--seconds", "5"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     time.sleep(3.0)  # the lab is up and the program is tracing
     os.killpg(p.pid, sig)  # a terminal's Ctrl-C reaches the whole foreground group
     out, err = p.communicate(timeout=30)
@@ -371,8 +392,9 @@ def test_busy_machine_judged_by_what_happened(lab: dict[str, Any], tmp_path: Pat
     """A process mapping more than mapit does: the solution names it and is right; an answer that
     assumes mapit is the busiest is wrong."""
     assumes = tmp_path / "assumes-mapit.bt"
-    assumes.write_text("tracepoint:syscalls:sys_enter_mmap { @n = count(); }\n"
-                       'END { clear(@n); printf("@mmaps[mapit]: 1500\\n"); }\n')
+    assumes.write_text(
+        'tracepoint:syscalls:sys_enter_mmap { @n = count(); }\nEND { clear(@n); printf("@mmaps[mapit]: 1500\\n"); }\n'
+    )
     hog = subprocess.Popen([sys.executable, "-c", _HOG], start_new_session=True)
     try:
         time.sleep(0.5)

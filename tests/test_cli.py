@@ -122,6 +122,4 @@ def test_dev_setup_twice_changes_nothing(needs_bpf: None) -> None:
     p = run(["./dev", "setup"], timeout=600)
     assert p.returncode == 0, p.stdout + p.stderr
     assert p.stderr == ""
-    assert len(p.stdout.splitlines()) == 1 and p.stdout.startswith("[dev] machine ready: ok: 9 checks"), (
-        p.stdout
-    )
+    assert len(p.stdout.splitlines()) == 1 and p.stdout.startswith("[dev] machine ready: ok: 9 checks"), p.stdout

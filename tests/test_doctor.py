@@ -132,9 +132,7 @@ def test_failing_bpftrace_command_fails(env: Env) -> None:
 
 
 def test_bpftrace_command_may_carry_arguments(env: Env) -> None:
-    real = subprocess.run(
-        ["bpftrace", "--version"], capture_output=True, text=True, check=True
-    ).stdout.split()[-1]
+    real = subprocess.run(["bpftrace", "--version"], capture_output=True, text=True, check=True).stdout.split()[-1]
     r = checks.check_bpftrace(replace(with_vars(env, BPFHOL_BPFTRACE="env LC_ALL=C bpftrace"), euid=1000))
     assert r.status == OK
     assert f"bpftrace {real}" in r.detail and "not tried" in r.detail
@@ -165,9 +163,7 @@ def test_python_without_bcc_fails_and_warns_off_pypi(env: Env) -> None:
 
 def test_pypi_bcc_is_recognised_as_the_wrong_package(env: Env, tmp_path: Path) -> None:
     _write(tmp_path / "pypi/bcc/__init__.py", "# not BCC: a package that happens to have the same name\n")
-    r = checks.check_bcc(
-        with_vars(env, BPFHOL_PYTHON="/usr/bin/python3 -S", PYTHONPATH=str(tmp_path / "pypi"))
-    )
+    r = checks.check_bcc(with_vars(env, BPFHOL_PYTHON="/usr/bin/python3 -S", PYTHONPATH=str(tmp_path / "pypi")))
     assert r.status == FAIL and "unrelated" in r.detail
     assert (r.remedy or "").startswith("pip uninstall bcc")
 
@@ -314,11 +310,7 @@ def test_syscall_tracepoints_present(env: Env) -> None:
 def test_missing_syscall_tracepoints_fail(env: Env, group: str) -> None:
     (env.sys / "kernel/tracing/events" / group).rename(env.sys / "kernel/tracing" / group)
     r = checks.check_tracepoints(env)
-    assert (
-        r.status == FAIL
-        and f"tracepoint:{group}" in r.detail
-        and "CONFIG_FTRACE_SYSCALLS" in (r.remedy or "")
-    )
+    assert r.status == FAIL and f"tracepoint:{group}" in r.detail and "CONFIG_FTRACE_SYSCALLS" in (r.remedy or "")
 
 
 def test_syscall_tracepoints_from_config_when_tracefs_unmounted(env: Env) -> None:

@@ -16,7 +16,10 @@ ENGINE = ROOT / "bpfhol" / "examples"
 LAYER = {
     "model": 0,
     "collect": 1,
-    "run": 2, "toolchain": 2, "leftovers": 2, "session": 2,
+    "run": 2,
+    "toolchain": 2,
+    "leftovers": 2,
+    "session": 2,
     "judge": 3,
     "capture": 4,
 }

@@ -59,22 +59,30 @@ def _tree(root: Path, files: dict[str, str]) -> Path:
 
 def test_the_source_check_finds_a_moved_a_missing_and_an_unexpected_definition(tmp_path: Path) -> None:
     page = tmp_path / "page.md"
-    page.write_text("text\n\n" + kernel_sources.MARK + "\n| Name | 6.1 | 7.2 |\n| --- | --- | --- |\n"
-                    "| `do_work()` | kernel/entry/common.c | include/linux/entry-common.h |\n"
-                    "| `NEW_MACRO` | — | include/linux/tracepoint.h |\n"
-                    "| `entry_SYSCALL_64` | arch/x86/entry/entry_64.S | arch/x86/entry/entry_64.S |\n\nmore\n")
+    page.write_text(
+        "text\n\n" + kernel_sources.MARK + "\n| Name | 6.1 | 7.2 |\n| --- | --- | --- |\n"
+        "| `do_work()` | kernel/entry/common.c | include/linux/entry-common.h |\n"
+        "| `NEW_MACRO` | — | include/linux/tracepoint.h |\n"
+        "| `entry_SYSCALL_64` | arch/x86/entry/entry_64.S | arch/x86/entry/entry_64.S |\n\nmore\n"
+    )
     rows = kernel_sources.table(page)
-    old = _tree(tmp_path / "6.1", {
-        "kernel/entry/common.c": "static long do_work(struct pt_regs *regs)\n{\n\treturn 0;\n}\n",
-        "include/linux/entry-common.h": "long do_work(struct pt_regs *regs);\n",  # a prototype is no definition
-        "arch/x86/entry/entry_64.S": "SYM_CODE_START(entry_SYSCALL_64)\n",
-    })
+    old = _tree(
+        tmp_path / "6.1",
+        {
+            "kernel/entry/common.c": "static long do_work(struct pt_regs *regs)\n{\n\treturn 0;\n}\n",
+            "include/linux/entry-common.h": "long do_work(struct pt_regs *regs);\n",  # a prototype is no definition
+            "arch/x86/entry/entry_64.S": "SYM_CODE_START(entry_SYSCALL_64)\n",
+        },
+    )
     assert kernel_sources.check(old, "6.1", rows) == []
-    new = _tree(tmp_path / "7.2", {
-        "kernel/entry/common.c": "static long do_work(struct pt_regs *regs)\n{\n\treturn 0;\n}\n",
-        "include/linux/entry-common.h": "static __always_inline void other(void)\n{\n\tdo_work(regs);\n}\n",
-        "arch/x86/entry/entry_64.S": "SYM_CODE_START(entry_SYSCALL_64)\n",
-    })
+    new = _tree(
+        tmp_path / "7.2",
+        {
+            "kernel/entry/common.c": "static long do_work(struct pt_regs *regs)\n{\n\treturn 0;\n}\n",
+            "include/linux/entry-common.h": "static __always_inline void other(void)\n{\n\tdo_work(regs);\n}\n",
+            "arch/x86/entry/entry_64.S": "SYM_CODE_START(entry_SYSCALL_64)\n",
+        },
+    )
     wrong = kernel_sources.check(new, "7.2", rows)
     assert len(wrong) == 2
     assert "do_work() is not defined in include/linux/entry-common.h in Linux 7.2" in wrong[0]
@@ -82,23 +90,54 @@ def test_the_source_check_finds_a_moved_a_missing_and_an_unexpected_definition(t
     assert "no file include/linux/tracepoint.h" in wrong[1]
     (old / "include/linux/tracepoint.h").write_text("#define NEW_MACRO(name) x\n")
     assert kernel_sources.check(old, "6.1", rows) == [
-        f"line {rows[1].line}: NEW_MACRO is defined in Linux 6.1 (include/linux/tracepoint.h)"]
+        f"line {rows[1].line}: NEW_MACRO is defined in Linux 6.1 (include/linux/tracepoint.h)"
+    ]
     assert kernel_sources.check(old, "6.12", rows) == ["the table has no column for Linux 6.12"]
 
 
 def test_a_kernel_run_gets_its_own_table_and_column_on_the_tested_on_page() -> None:
-    result = {"reference": "debian12", "toolchains": [
-        {"name": "debian12", "suite": "bookworm", "debian": "12.15", "bpftrace": "0.17.0", "bcc": "0.26.0",
-         "python": "3.11.2", "kernel": "6.18.44", "arch": "x86_64", "date": "2026-12-01", "passed": 1, "failed": 0,
-         "skipped": 0, "examples": [{"page": "docs/a.md", "line": 3, "snippet": "snippets/a.bt", "outcome": "passed",
-                                     "reason": ""}]},
-        {"name": "debian12-linux6.1", "suite": "bookworm", "debian": "12.15", "bpftrace": "0.17.0", "bcc": "0.26.0",
-         "python": "3.11.2", "kernel": "6.1.0-50-amd64", "arch": "x86_64", "date": "2026-12-01", "passed": 0,
-         "failed": 1, "skipped": 0, "vm": "6.1", "timings": {"boot": 22.0, "setup": 95.0, "examples": 900.0},
-         "sources": {"series": "6.1", "source": "linux-source-6.1 6.1.1-1", "checked": 29, "wrong": []},
-         "examples": [{"page": "docs/a.md", "line": 3, "snippet": "snippets/a.bt", "outcome": "failed",
-                       "reason": ""}]},
-    ]}
+    result = {
+        "reference": "debian12",
+        "toolchains": [
+            {
+                "name": "debian12",
+                "suite": "bookworm",
+                "debian": "12.15",
+                "bpftrace": "0.17.0",
+                "bcc": "0.26.0",
+                "python": "3.11.2",
+                "kernel": "6.18.44",
+                "arch": "x86_64",
+                "date": "2026-12-01",
+                "passed": 1,
+                "failed": 0,
+                "skipped": 0,
+                "examples": [
+                    {"page": "docs/a.md", "line": 3, "snippet": "snippets/a.bt", "outcome": "passed", "reason": ""}
+                ],
+            },
+            {
+                "name": "debian12-linux6.1",
+                "suite": "bookworm",
+                "debian": "12.15",
+                "bpftrace": "0.17.0",
+                "bcc": "0.26.0",
+                "python": "3.11.2",
+                "kernel": "6.1.0-50-amd64",
+                "arch": "x86_64",
+                "date": "2026-12-01",
+                "passed": 0,
+                "failed": 1,
+                "skipped": 0,
+                "vm": "6.1",
+                "timings": {"boot": 22.0, "setup": 95.0, "examples": 900.0},
+                "sources": {"series": "6.1", "source": "linux-source-6.1 6.1.1-1", "checked": 29, "wrong": []},
+                "examples": [
+                    {"page": "docs/a.md", "line": 3, "snippet": "snippets/a.bt", "outcome": "failed", "reason": ""}
+                ],
+            },
+        ],
+    }
     page = tested_on.render(result)
     assert "## Kernels" in page and "| `6.1.0-50-amd64` | Debian 12.15 (bookworm) |" in page
     assert "| 22 s | 95 s | 900 s | 29 of 29 |" in page
@@ -114,8 +153,9 @@ def test_only_outputs_of_kernel_scoped_examples_come_back_from_a_capture() -> No
 
 def _entry(outcomes: dict[int, str]) -> matrix.Outcome:
     r = matrix.Outcome("debian12-linux6.1", "bookworm", vm="6.1", versions={"kernel": "6.1.0-50-amd64"})
-    r.examples = [{"page": "docs/a.md", "line": n, "snippet": "s", "outcome": o, "reason": ""}
-                  for n, o in outcomes.items()]
+    r.examples = [
+        {"page": "docs/a.md", "line": n, "snippet": "s", "outcome": o, "reason": ""} for n, o in outcomes.items()
+    ]
     r.tests = [{"id": f"docs/a.md::line:{n}", "outcome": o} for n, o in outcomes.items()]
     return r
 
@@ -141,16 +181,24 @@ def test_a_filtered_kernel_run_updates_only_the_examples_it_ran(tmp_path: Path) 
 
 
 def test_results_recorded_at_old_lines_follow_the_page_and_the_latest_run_counts() -> None:
-    current = [{"page": "p", "line": 10, "snippet": "a"}, {"page": "p", "line": 30, "snippet": "b"},
-               {"page": "p", "line": 50, "snippet": "b"}]
-    recorded = [{"page": "p", "line": 8, "snippet": "a", "outcome": "failed"},  # the first run
-                {"page": "p", "line": 28, "snippet": "b", "outcome": "passed"},
-                {"page": "p", "line": 48, "snippet": "b", "outcome": "skipped"},
-                {"page": "p", "line": 10, "snippet": "a", "outcome": "passed"},  # a -k re-run after an edit
-                {"page": "p", "line": 9, "snippet": "gone", "outcome": "passed"}]
+    current = [
+        {"page": "p", "line": 10, "snippet": "a"},
+        {"page": "p", "line": 30, "snippet": "b"},
+        {"page": "p", "line": 50, "snippet": "b"},
+    ]
+    recorded = [
+        {"page": "p", "line": 8, "snippet": "a", "outcome": "failed"},  # the first run
+        {"page": "p", "line": 28, "snippet": "b", "outcome": "passed"},
+        {"page": "p", "line": 48, "snippet": "b", "outcome": "skipped"},
+        {"page": "p", "line": 10, "snippet": "a", "outcome": "passed"},  # a -k re-run after an edit
+        {"page": "p", "line": 9, "snippet": "gone", "outcome": "passed"},
+    ]
     moved = matrix.realign(recorded, current)
     assert [(e["line"], e["snippet"], e["outcome"]) for e in moved] == [
-        (10, "a", "passed"), (30, "b", "passed"), (50, "b", "skipped")]
+        (10, "a", "passed"),
+        (30, "b", "passed"),
+        (50, "b", "skipped"),
+    ]
 
 
 def test_a_guest_that_reopens_its_output_or_hangs_keeps_its_log_and_leaves_nothing(tmp_path: Path) -> None:
@@ -159,8 +207,9 @@ def test_a_guest_that_reopens_its_output_or_hangs_keeps_its_log_and_leaves_nothi
     log = tmp_path / "guest.log"
     log.write_text("before\n")
     marker = f"bpfhol-test-guest-{os.getpid()}"
-    script = ("echo console-1 >/proc/self/fd/1; echo program-1; echo console-2 >/proc/self/fd/1;"
-              f" exec -a {marker} sleep 30")
+    script = (
+        f"echo console-1 >/proc/self/fd/1; echo program-1; echo console-2 >/proc/self/fd/1; exec -a {marker} sleep 30"
+    )
     rc, seconds = kernels.boot(["bash", "-c", script], log, timeout=1.5)
     assert rc is None and seconds < 10
     assert log.read_text() == "before\nconsole-1\nprogram-1\nconsole-2\n"

@@ -14,7 +14,8 @@ from devtools import chroot, matrix, tested_on
 def test_host_mirror_reads_deb822_and_one_line_sources(tmp_path: Path) -> None:
     (tmp_path / "sources.list.d").mkdir()
     (tmp_path / "sources.list.d/debian.sources").write_text(
-        "Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm\n")
+        "Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm\n"
+    )
     assert chroot.host_mirror(tmp_path) == "http://mirror.example/debian"
     (tmp_path / "sources.list").write_text("deb [arch=amd64] http://other.example/debian/ bookworm main\n")
     assert chroot.host_mirror(tmp_path) == "http://other.example/debian"

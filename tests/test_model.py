@@ -63,21 +63,30 @@ def test_each_placeholder_repeats_its_group_once_per_item() -> None:
     assert check(parse_spec(r"expect: ^h\n(?:\[{m.kib.*}K\) \d+\n)\Z"), "h\n[4K) 1\n[24K) 6\n", key)
 
 
-@pytest.mark.parametrize(("pattern", "message"), [
-    (r"{m.kib.*}", "must sit inside a group"),
-    (r"(?:{m.kib.*} {m.one.*})", "differ in length"),
-    (r"(?:{m.n.*})", "is not a list"),
-])
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        (r"{m.kib.*}", "must sit inside a group"),
+        (r"(?:{m.kib.*} {m.one.*})", "differ in length"),
+        (r"(?:{m.n.*})", "is not a list"),
+    ],
+)
 def test_each_placeholder_errors(pattern: str, message: str) -> None:
     with pytest.raises(SpecError, match=message):
         fill(pattern, {"m": {"kib": [1, 2], "one": [1], "n": 3}})
 
 
 def test_requirements_parse() -> None:
-    spec = parse_spec("requires: arch x86_64|aarch64\nrequires: bpftrace >= 0.19\nrequires: kernel < 6.13\n"
-                      "requires: feature kprobes\nexpect: x")
-    assert spec.requires == [Requirement("arch", "in", "x86_64|aarch64"), Requirement("bpftrace", ">=", "0.19"),
-                             Requirement("kernel", "<", "6.13"), Requirement("feature", "", "kprobes")]
+    spec = parse_spec(
+        "requires: arch x86_64|aarch64\nrequires: bpftrace >= 0.19\nrequires: kernel < 6.13\n"
+        "requires: feature kprobes\nexpect: x"
+    )
+    assert spec.requires == [
+        Requirement("arch", "in", "x86_64|aarch64"),
+        Requirement("bpftrace", ">=", "0.19"),
+        Requirement("kernel", "<", "6.13"),
+        Requirement("feature", "", "kprobes"),
+    ]
 
 
 def test_bad_requirement_names_the_grammar() -> None:

@@ -33,8 +33,9 @@ def bpfhol(*args: str, state_dir: Path | None = None, timeout: float = 60) -> su
     e = dict(os.environ)
     if state_dir is not None:
         e["BPFHOL_STATE_DIR"] = str(state_dir)
-    return subprocess.run([sys.executable, "-m", "bpfhol", *args], cwd=ROOT, env=e,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "bpfhol", *args], cwd=ROOT, env=e, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def cli_answer_key(seed: int) -> dict:
@@ -78,8 +79,12 @@ def test_classic_answer_key() -> None:
     assert (m["shared_percent"], m["private_percent"]) == (75, 25)
     assert (m["flags_shared"], m["flags_private"]) == ("0x21", "0x22")
     o = key["open"]
-    assert o["opener"] == {"comm": "opener", "dir": "opener", "syscall": "openat",
-                           "files": ["config.ini", "data.db", "cache.bin", "notes.txt"]}
+    assert o["opener"] == {
+        "comm": "opener",
+        "dir": "opener",
+        "syscall": "openat",
+        "files": ["config.ini", "data.db", "cache.bin", "notes.txt"],
+    }
     assert o["oldopen"]["comm"] == "oldopen" and o["oldopen"]["file"] == "legacy.conf"
     if key["arch"] == "x86_64":
         assert o["oldopen"]["open_syscall"] is True
@@ -109,8 +114,16 @@ def test_human_answer_key() -> None:
     p = bpfhol("syscalls", "--answers", "--seed", "7")
     key = answer_key(7)
     assert p.returncode == 0 and p.stderr == ""
-    for word in ["mapit", "opener", "oldopen", "tempfiles", "closeall", *key["open"]["opener"]["files"],
-                 f"{key['mmap']['shared_percent']} % MAP_SHARED", "-9"]:
+    for word in [
+        "mapit",
+        "opener",
+        "oldopen",
+        "tempfiles",
+        "closeall",
+        *key["open"]["opener"]["files"],
+        f"{key['mmap']['shared_percent']} % MAP_SHARED",
+        "-9",
+    ]:
         assert word in p.stdout, word
 
 
@@ -165,9 +178,12 @@ def test_mmap_top_caller_sizes_and_shared_ratio(lab: LabProcess) -> None:
 
 def test_opener_opens_its_files(lab: LabProcess) -> None:
     o = lab.key["open"]["opener"]
-    maps = trace(f"""
-tracepoint:syscalls:sys_enter_openat /pid == {lab.pids['opener']}/ {{ @files[str(args->filename)] = count(); }}
-""", 1.0)
+    maps = trace(
+        f"""
+tracepoint:syscalls:sys_enter_openat /pid == {lab.pids["opener"]}/ {{ @files[str(args->filename)] = count(); }}
+""",
+        1.0,
+    )
     assert sorted(maps["@files"]) == sorted(o["files"])
     assert (Path(lab.privdir) / o["dir"]).is_dir()
 
@@ -176,10 +192,13 @@ def test_oldopen_calls_open_itself(lab: LabProcess) -> None:
     o = lab.key["open"]["oldopen"]
     syscall = "open" if o["open_syscall"] else "openat"
     assert o["open_syscall"] or os.uname().machine != "x86_64"
-    maps = trace(f"""
+    maps = trace(
+        f"""
 tracepoint:syscalls:sys_enter_{syscall} {{ @who[pid, comm] = count(); }}
-tracepoint:syscalls:sys_enter_{syscall} /pid == {lab.pids['oldopen']}/ {{ @files[str(args->filename)] = count(); }}
-""", 1.0)
+tracepoint:syscalls:sys_enter_{syscall} /pid == {lab.pids["oldopen"]}/ {{ @files[str(args->filename)] = count(); }}
+""",
+        1.0,
+    )
     assert f"{lab.pids['oldopen']},oldopen" in maps["@who"]
     assert list(maps["@files"]) == [o["file"]] and maps["@files"][o["file"]] >= 5
 
@@ -188,7 +207,8 @@ def test_tempfiles_creates_o_tmpfile_and_mkstemp_files(lab: LabProcess) -> None:
     t = lab.key["open"]["tempfiles"]
     o_tmpfile = int(t["o_tmpfile"], 16)
     me = lab.pids["tempfiles"]
-    maps = trace(f"""
+    maps = trace(
+        f"""
 tracepoint:syscalls:sys_enter_openat /pid == {me}/ {{
   @flags[args->flags] = count();
   if ((args->flags & {o_tmpfile}) == {o_tmpfile}) {{ @tmpfile[str(args->filename)] = count(); }}
@@ -196,7 +216,9 @@ tracepoint:syscalls:sys_enter_openat /pid == {me}/ {{
 }}
 tracepoint:syscalls:sys_exit_openat /pid == {me}/ {{ @exits = count(); }}
 tracepoint:syscalls:sys_exit_openat /pid == {me} && args->ret < 0/ {{ @failed = count(); }}
-""", 1.0)
+""",
+        1.0,
+    )
     assert {int(k) for k in maps["@flags"]} == {int(t["o_tmpfile_flags"], 16), int(t["mkstemp_flags_hex"], 16)}
     assert list(maps["@tmpfile"]) == [t["o_tmpfile_path"]] and maps["@tmpfile"]["."] >= 3
     assert len(maps["@named"]) >= 3 and all(re.fullmatch(r"tmp[A-Za-z0-9]{6}", n) for n in maps["@named"])
@@ -206,14 +228,17 @@ tracepoint:syscalls:sys_exit_openat /pid == {me} && args->ret < 0/ {{ @failed = 
 def test_closeall_closes_bad_descriptors(lab: LabProcess) -> None:
     c = lab.key["close"]
     me = lab.pids["closeall"]
-    maps = trace(f"""
+    maps = trace(
+        f"""
 tracepoint:syscalls:sys_enter_close /pid == {me}/ {{ @fd[tid] = args->fd; }}
 tracepoint:syscalls:sys_exit_close /pid == {me}/ {{
   @ret[args->ret] = count();
   if (args->ret < 0) {{ @badfd[@fd[tid]] = count(); }}
 }}
-tracepoint:syscalls:sys_exit_close /args->ret == {c['ebadf']}/ {{ @who[pid] = count(); }}
-""", 1.0)
+tracepoint:syscalls:sys_exit_close /args->ret == {c["ebadf"]}/ {{ @who[pid] = count(); }}
+""",
+        1.0,
+    )
     rets = {int(k): n for k, n in maps["@ret"].items()}
     assert set(rets) == {0, c["ebadf"]}
     assert rets[c["ebadf"]] >= 10 and rets[0] >= 5, "bad closes, and valid ones beside them"
@@ -289,17 +314,20 @@ def test_status_stop_and_second_start(start_lab, tmp_path: Path) -> None:
         lab.kill()
 
 
-@pytest.mark.parametrize("args", [
-    ["io", "--seed", "1000"],
-    ["mystery", "--duration", "-1"],
-    ["mystery", "--answers", "--seed", "-3"],
-    ["syscalls", "--seed", "1000"],
-    ["syscalls", "--seed", "-1"],
-    ["syscalls", "--answers", "--seed", "1000"],
-    ["syscalls", "--bogus"],
-    ["syscalls", "--duration", "0"],
-    ["syscalls", "--duration", "nan"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["io", "--seed", "1000"],
+        ["mystery", "--duration", "-1"],
+        ["mystery", "--answers", "--seed", "-3"],
+        ["syscalls", "--seed", "1000"],
+        ["syscalls", "--seed", "-1"],
+        ["syscalls", "--answers", "--seed", "1000"],
+        ["syscalls", "--bogus"],
+        ["syscalls", "--duration", "0"],
+        ["syscalls", "--duration", "nan"],
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str]) -> None:
     p = bpfhol(*args, state_dir=tmp_path / "state")
     assert p.returncode == 2 and p.stdout == ""
@@ -375,9 +403,13 @@ ALL_COMMS = [comm for lab in LABS.values() for comm in lab.comms]
 
 def test_workloads_run_standalone(tmp_path: Path) -> None:
     procs = {
-        comm: subprocess.Popen([sys.executable, "-m", f"workloads.{comm}", "--dir", str(tmp_path),
-                                "--duration", "0.5"], cwd=ROOT, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        comm: subprocess.Popen(
+            [sys.executable, "-m", f"workloads.{comm}", "--dir", str(tmp_path), "--duration", "0.5"],
+            cwd=ROOT,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         for comm in ALL_COMMS
     }
     for comm, p in procs.items():
@@ -388,8 +420,13 @@ def test_workloads_run_standalone(tmp_path: Path) -> None:
 
 
 def test_standalone_comm_is_set(tmp_path: Path) -> None:
-    p = subprocess.Popen([sys.executable, "-m", "workloads.closeall", "--dir", str(tmp_path)], cwd=ROOT,
-                         text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "workloads.closeall", "--dir", str(tmp_path)],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         assert p.stdout is not None
         assert p.stdout.readline().startswith("closeall: pid")
@@ -425,13 +462,16 @@ def test_io_lab_waits_works_and_says(tmp_path: Path, seed: int, needs_bpf: None)
     lab = LabProcess("io", seed, state_dir=tmp_path / "state")
     try:
         lat, pay = lab.key["latency"], lab.key["payloads"]
-        maps = trace(f"""
-tracepoint:syscalls:sys_enter_read /pid == {lab.pids['pipewait']}/ {{ @t[tid] = (int64)nsecs; }}
+        maps = trace(
+            f"""
+tracepoint:syscalls:sys_enter_read /pid == {lab.pids["pipewait"]}/ {{ @t[tid] = (int64)nsecs; }}
 tracepoint:syscalls:sys_exit_read /@t[tid]/ {{ @ms = avg((uint64)((int64)nsecs - @t[tid]) / 1000000); @t[tid] = 0; }}
-tracepoint:syscalls:sys_enter_getrandom /pid == {lab.pids['digest']}/ {{ @bytes[args->len] = count(); }}
-tracepoint:syscalls:sys_enter_write /pid == {lab.pids['chatty']}/ {{ @fds[args->fd] = count(); }}
+tracepoint:syscalls:sys_enter_getrandom /pid == {lab.pids["digest"]}/ {{ @bytes[args->len] = count(); }}
+tracepoint:syscalls:sys_enter_write /pid == {lab.pids["chatty"]}/ {{ @fds[args->fd] = count(); }}
 END {{ clear(@t); }}
-""", 1.5)
+""",
+            1.5,
+        )
         assert abs(maps["@ms"][""] - lat["slow"]["wait_ms"]) <= 2 + 0.15 * lat["slow"]["wait_ms"], maps["@ms"]
         assert list(maps["@bytes"]) == [str(lat["busy"]["bytes"])]
         assert list(maps["@fds"]) == ["2"]
@@ -448,13 +488,16 @@ def test_mystery_fails_and_waits_as_its_key_says(tmp_path: Path, seed: int, need
     lab = LabProcess("mystery", seed, state_dir=tmp_path / "state")
     try:
         m = lab.key["mystery"]
-        maps = trace(f"""
-tracepoint:syscalls:sys_enter_openat /pid == {lab.pids['reportd']}/ {{ @path[str(args->filename)] = count(); }}
-tracepoint:syscalls:sys_exit_openat /pid == {lab.pids['reportd']}/ {{ @ret[args->ret] = count(); }}
-tracepoint:syscalls:sys_enter_read /pid == {lab.pids['reportd']}/ {{ @t[tid] = (int64)nsecs; }}
+        maps = trace(
+            f"""
+tracepoint:syscalls:sys_enter_openat /pid == {lab.pids["reportd"]}/ {{ @path[str(args->filename)] = count(); }}
+tracepoint:syscalls:sys_exit_openat /pid == {lab.pids["reportd"]}/ {{ @ret[args->ret] = count(); }}
+tracepoint:syscalls:sys_enter_read /pid == {lab.pids["reportd"]}/ {{ @t[tid] = (int64)nsecs; }}
 tracepoint:syscalls:sys_exit_read /@t[tid]/ {{ @ms = avg((uint64)((int64)nsecs - @t[tid]) / 1000000); @t[tid] = 0; }}
 END {{ clear(@t); }}
-""", 1.5)
+""",
+            1.5,
+        )
         assert list(maps["@path"]) == [m["path"]]
         assert list(maps["@ret"]) == [str(m["ret"])]
         assert abs(maps["@ms"][""] - m["backoff_ms"]) <= 2 + 0.15 * m["backoff_ms"], maps["@ms"]  # late under load

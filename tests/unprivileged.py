@@ -30,9 +30,7 @@ def _reachable(tree: Path) -> bool:
     return all(p.stat().st_mode & 0o001 for p in tree.parents)
 
 
-def run_as_nobody(
-    cmd: list[str], *, cwd: Path, trees: list[Path], **kwargs
-) -> subprocess.CompletedProcess[str]:
+def run_as_nobody(cmd: list[str], *, cwd: Path, trees: list[Path], **kwargs) -> subprocess.CompletedProcess[str]:
     """subprocess.run(cmd) as nobody; `trees` are the directories it must be able to read."""
     for tool in ("unshare", "setpriv", "mount"):
         assert shutil.which(tool), f"{tool} (util-linux) is needed to run a command as nobody"
@@ -55,11 +53,24 @@ def run_as_nobody(
         def where(arg: str) -> str:
             for old, new in moved.items():
                 if arg == old or arg.startswith(old + "/"):
-                    return new + arg[len(old):]
+                    return new + arg[len(old) :]
             return arg
 
-        wrapped = ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", _ENTER, "sh",
-                   where(str(cwd.resolve())), *binds, "--", *[where(a) for a in cmd]]
+        wrapped = [
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "--",
+            "sh",
+            "-c",
+            _ENTER,
+            "sh",
+            where(str(cwd.resolve())),
+            *binds,
+            "--",
+            *[where(a) for a in cmd],
+        ]
         result = subprocess.run(wrapped, **kwargs)
         # Report paths as the caller knows them.
         for old, new in moved.items():

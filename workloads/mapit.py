@@ -47,9 +47,7 @@ class Mapit:
         flag = {"S": mmap.MAP_SHARED, "P": mmap.MAP_PRIVATE}
         n = len(pages) * len(pattern) // math.gcd(len(pages), len(pattern))
         # The whole (size, flags) cycle is built once: the loop only indexes it.
-        self._cycle = [
-            (pages[i % len(pages)] * mmap.PAGESIZE, flag[pattern[i % len(pattern)]]) for i in range(n)
-        ]
+        self._cycle = [(pages[i % len(pages)] * mmap.PAGESIZE, flag[pattern[i % len(pattern)]]) for i in range(n)]
         self._batch = rate // common.TICK_HZ
         self._maps: list[mmap.mmap | None] = [None] * self._batch
         self._next = 0
@@ -83,10 +81,16 @@ class Mapit:
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--pages", default=",".join(map(str, CLASSIC_PAGES)),
-                   help="page counts to cycle through, comma-separated (default: 1..10)")
-    p.add_argument("--pattern", default=CLASSIC_PATTERN,
-                   help="S (MAP_SHARED) / P (MAP_PRIVATE) per call, repeating (default: PSSS)")
+    p.add_argument(
+        "--pages",
+        default=",".join(map(str, CLASSIC_PAGES)),
+        help="page counts to cycle through, comma-separated (default: 1..10)",
+    )
+    p.add_argument(
+        "--pattern",
+        default=CLASSIC_PATTERN,
+        help="S (MAP_SHARED) / P (MAP_PRIVATE) per call, repeating (default: PSSS)",
+    )
     p.add_argument("--rate", type=int, default=CALLS_PER_SECOND, help="mmap calls a second")
 
 

@@ -47,8 +47,9 @@ class Opener:
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--files", default=",".join(CLASSIC_FILES),
-                   help="file names, comma-separated (default: %(default)s)")
+    p.add_argument(
+        "--files", default=",".join(CLASSIC_FILES), help="file names, comma-separated (default: %(default)s)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -42,8 +42,7 @@ class Tempfiles:
         fd = self._open(b".", O_TMPFILE_FLAGS, 0o600)
         if fd < 0:
             err = ctypes.get_errno()
-            print(f"{COMM}: O_TMPFILE fails here ({os.strerror(err)}); the opens are still made",
-                  file=sys.stderr)
+            print(f"{COMM}: O_TMPFILE fails here ({os.strerror(err)}); the opens are still made", file=sys.stderr)
         else:
             os.close(fd)
 

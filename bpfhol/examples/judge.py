@@ -44,8 +44,12 @@ def graded(ex: Example, output: str, key: dict[str, Any] | None) -> list[str]:
     from bpfhol.grading.exercises import grade
 
     verdict = grade(ex.spec.check, output, key, source=ex.source, kind=ex.kind)
-    return [] if verdict.right else [f"check {ex.spec.check}: {m}" for m in verdict.messages()] or [
-        f"check {ex.spec.check}: not judged right ({verdict.status})"]
+    return (
+        []
+        if verdict.right
+        else [f"check {ex.spec.check}: {m}" for m in verdict.messages()]
+        or [f"check {ex.spec.check}: not judged right ({verdict.status})"]
+    )
 
 
 def shown_key(ex: Example) -> dict[str, Any] | None:

@@ -27,8 +27,9 @@ TEMP_PATTERNS = ("bpfhol-*",)
 
 
 def _bpftool() -> str | None:
-    return shutil.which("bpftool") or next((p for p in ("/usr/sbin/bpftool", "/sbin/bpftool") if os.path.exists(p)),
-                                           None)
+    return shutil.which("bpftool") or next(
+        (p for p in ("/usr/sbin/bpftool", "/sbin/bpftool") if os.path.exists(p)), None
+    )
 
 
 def _bpf_ids(kind: str) -> set[int] | None:
@@ -104,8 +105,11 @@ class Tracker:
         While any member of a session lives the kernel keeps its id from being reused; once all are
         gone a new process may get that pid and lead a session of its own: its start time tells it apart.
         """
-        reused = {sid for sid, start in self.sessions.items()
-                  if (lead := proc_stat(sid)) is not None and lead.starttime != start}
+        reused = {
+            sid
+            for sid, start in self.sessions.items()
+            if (lead := proc_stat(sid)) is not None and lead.starttime != start
+        }
         found = {}
         for pid in all_pids():
             st = proc_stat(pid)
@@ -133,10 +137,12 @@ class Tracker:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        return ([f"process {p} left running: {d}" for p, d in sorted(procs.items())]
-                + [f"BPF program id {i} still loaded" for i in sorted(progs)]
-                + [f"BPF link id {i} still attached" for i in sorted(links)]
-                + [f"{p} left in the temp directory" for p in sorted(temp)])
+        return (
+            [f"process {p} left running: {d}" for p, d in sorted(procs.items())]
+            + [f"BPF program id {i} still loaded" for i in sorted(progs)]
+            + [f"BPF link id {i} still attached" for i in sorted(links)]
+            + [f"{p} left in the temp directory" for p in sorted(temp)]
+        )
 
     @staticmethod
     def _new(before: set[int] | None, now: set[int] | None, fdinfo_field: str, procs: dict[int, str]) -> set[int]:

@@ -233,8 +233,10 @@ def _expand_each(pattern: str, key: dict[str, Any]) -> str:
 def fill(pattern: str, key: dict[str, Any] | None) -> str:
     """Replace answer-key placeholders in a regex."""
     if _PLACEHOLDER.search(pattern) and key is None:
-        raise SpecError(f"'{_PLACEHOLDER.search(pattern).group(0)}' needs a lab's answer key, and the page "  # type: ignore[union-attr]
-                        "runs with no lab (add `lab: NAME` to its front matter)")
+        raise SpecError(
+            f"'{_PLACEHOLDER.search(pattern).group(0)}' needs a lab's answer key, and the page "  # type: ignore[union-attr]
+            "runs with no lab (add `lab: NAME` to its front matter)"
+        )
     if key is None:
         return pattern
     pattern = _expand_each(pattern, key)

@@ -129,8 +129,9 @@ def command_for(kind: str, path: Path) -> list[str]:
     raise ValueError(f"unknown program kind {kind!r} (known: {', '.join(KINDS)})")
 
 
-def _wait_attached(kind: str, proc: subprocess.Popen, attached: threading.Event, streams: list[_Reader],
-                   deadline: float) -> bool:
+def _wait_attached(
+    kind: str, proc: subprocess.Popen, attached: threading.Event, streams: list[_Reader], deadline: float
+) -> bool:
     """Block until the program has attached (True) or exited / hit the deadline (False)."""
     fallback: float | None = None
     while time.monotonic() < deadline:

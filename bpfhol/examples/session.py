@@ -153,8 +153,9 @@ class DocsRun:
         self._lock.acquire(ex.spec.exclusive)
         try:
             timeout = ex.spec.hard_timeout * config.timeout_scale()
-            result = run_program(ex.kind, ex.source, run=ex.spec.run, timeout=timeout,
-                                 on_start=self.tracker.started, argv=argv)
+            result = run_program(
+                ex.kind, ex.source, run=ex.spec.run, timeout=timeout, on_start=self.tracker.started, argv=argv
+            )
         finally:
             self._lock.release(ex.spec.exclusive)
         return Outcome(result, key)

@@ -174,22 +174,25 @@ def _kernel_probe_message(kinds: set[str]) -> str:
 
     r = check_kprobes(Env.real())
     uses = " and ".join(sorted(f"{k}:" for k in kinds))
-    return (f"your program uses {uses} probes, which this machine cannot attach: {r.detail}. "
-            "The exercises need only tracepoint:syscalls:* (see bpfhol doctor); use "
-            "tracepoint:syscalls:sys_enter_<name> / sys_exit_<name>")
+    return (
+        f"your program uses {uses} probes, which this machine cannot attach: {r.detail}. "
+        "The exercises need only tracepoint:syscalls:* (see bpfhol doctor); use "
+        "tracepoint:syscalls:sys_enter_<name> / sys_exit_<name>"
+    )
 
 
 def _failure(run: Run, result: RunResult, source: str, run_dir: str | None) -> CannotJudge:
     err = _clean_stderr(result.stderr, run_dir, run.path)
     probes = probes_of(run.kind, source)
     kernel = probes.kernel_probes
-    if kernel or re.search(r"kprobe_events|kfunc/kretfunc not available|attach_kprobe|cannot attach kprobe",
-                           err, re.I):
+    if kernel or re.search(r"kprobe_events|kfunc/kretfunc not available|attach_kprobe|cannot attach kprobe", err, re.I):
         return CannotJudge(_kernel_probe_message(kernel or {"kprobe"}) + (f"\n{err}" if err else ""))
     what = "bpftrace" if run.kind == "bpftrace" else "Python (BCC)"
     status = result.returncode
-    return CannotJudge(f"your program did not run ({what} exited with status {status}"
-                       f"{' at once' if result.elapsed < 1 + run.seconds else ''}):\n{err or '(no message)'}")
+    return CannotJudge(
+        f"your program did not run ({what} exited with status {status}"
+        f"{' at once' if result.elapsed < 1 + run.seconds else ''}):\n{err or '(no message)'}"
+    )
 
 
 class _Reference:
@@ -204,8 +207,12 @@ class _Reference:
     def __init__(self, source: str) -> None:
         self.proc = subprocess.Popen(
             [*bpftrace_command(), "-e", f'BEGIN {{ printf("{ATTACHED}\\n"); }}\n{source}'],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            errors="replace", start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+            start_new_session=True,
         )
         self.lines: list[str] = []
         self.attached = threading.Event()
@@ -247,13 +254,16 @@ def _lab_for_check(name: str, seed: int | None, notes: list[str]) -> labs.LabInf
     current = labs.running(name)
     if current is not None:
         if seed is not None and seed != current.seed:
-            raise UsageError(f"a lab is running with seed {current.seed}; stop it (sudo bpfhol stop) to check "
-                             f"against seed {seed}")
+            raise UsageError(
+                f"a lab is running with seed {current.seed}; stop it (sudo bpfhol stop) to check against seed {seed}"
+            )
         notes.append(f"judged against the running lab (seed {current.seed})")
         if current.seed == 0:
-            notes.append("that lab runs the classic scenario (seed 0), the one the pages show: an output copied "
-                         "from a page would pass too; stop it (sudo bpfhol stop) and the check starts a lab with "
-                         "a fresh random seed")
+            notes.append(
+                "that lab runs the classic scenario (seed 0), the one the pages show: an output copied "
+                "from a page would pass too; stop it (sudo bpfhol stop) and the check starts a lab with "
+                "a fresh random seed"
+            )
         return current
     chosen = labs.fresh_seed(name) if seed is None else seed
     lab = labs.start(name, chosen)
@@ -290,8 +300,15 @@ def check(exercise: str, file: str, seconds: float = DEFAULT_SECONDS, seed: int 
         if ex.subject is not None:  # the page's programs take the process's pid as $1
             argv = [str(run.lab.pids[ex.subject])]
             run.notes.append(f"ran with {ex.subject}'s pid, {argv[0]}, as its argument ($1, sys.argv[1])")
-        result = run_program(kind, _runnable(kind, path, source), run=seconds, timeout=seconds + COMPILE_ALLOWANCE,
-                             cwd=path.resolve().parent, on_start=lambda pid, tmp: run_dir.append(tmp), argv=argv)
+        result = run_program(
+            kind,
+            _runnable(kind, path, source),
+            run=seconds,
+            timeout=seconds + COMPILE_ALLOWANCE,
+            cwd=path.resolve().parent,
+            on_start=lambda pid, tmp: run_dir.append(tmp),
+            argv=argv,
+        )
         result.stdout = _printed(result.stdout)
         run.result = result
         ok_run = result.interrupted or result.timed_out or (result.returncode == 0 and _meaningful(result.stdout))
@@ -302,14 +319,17 @@ def check(exercise: str, file: str, seconds: float = DEFAULT_SECONDS, seed: int 
         if not ok_run:
             if result.returncode not in (0, None):
                 raise _failure(run, result, source, run_dir[0] if run_dir else None)
-            raise CannotJudge(f"your program ended by itself after {result.elapsed:.1f} s without printing "
-                              "anything: it must trace until Ctrl-C (or an exit() after a while) and print "
-                              "what it found")
+            raise CannotJudge(
+                f"your program ended by itself after {result.elapsed:.1f} s without printing "
+                "anything: it must trace until Ctrl-C (or an exit() after a while) and print "
+                "what it found"
+            )
         if not _meaningful(result.stdout):
             err = _clean_stderr(result.stderr, run_dir[0] if run_dir else None, path)
-            raise CannotJudge(f"your program printed nothing in {seconds:g} s of tracing and Ctrl-C: print "
-                              "your maps or results (bpftrace prints its maps at exit)"
-                              + (f"\nits errors:\n{err}" if err else ""))
+            raise CannotJudge(
+                f"your program printed nothing in {seconds:g} s of tracing and Ctrl-C: print "
+                "your maps or results (bpftrace prints its maps at exit)" + (f"\nits errors:\n{err}" if err else "")
+            )
         if result.timed_out:
             run.notes.append("your program did not end after Ctrl-C and was killed: judged on what it printed")
         elif not result.interrupted:
@@ -347,12 +367,25 @@ def _report(verdict: Verdict, run: Run) -> str:
     return "\n".join(lines)
 
 
-def main(exercise: str | None, file: str | None, seconds: float = DEFAULT_SECONDS, seed: int | None = None,
-         as_json: bool = False, list_only: bool = False) -> int:
+def main(
+    exercise: str | None,
+    file: str | None,
+    seconds: float = DEFAULT_SECONDS,
+    seed: int | None = None,
+    as_json: bool = False,
+    list_only: bool = False,
+) -> int:
     if list_only:
         if as_json:
-            print(json.dumps([{"id": e.id, "question": e.question, "page": e.page, "section": e.section}
-                              for e in EXERCISES.values()], indent=2))
+            print(
+                json.dumps(
+                    [
+                        {"id": e.id, "question": e.question, "page": e.page, "section": e.section}
+                        for e in EXERCISES.values()
+                    ],
+                    indent=2,
+                )
+            )
         else:
             print(list_exercises())
         return 0
@@ -371,8 +404,14 @@ def main(exercise: str | None, file: str | None, seconds: float = DEFAULT_SECOND
         return 143
     if as_json:
         out: dict[str, Any] = verdict.as_json()
-        out.update({"file": file, "seconds": seconds, "elapsed": round(run.elapsed, 2),
-                    "seed": run.lab.seed if run.lab else None})
+        out.update(
+            {
+                "file": file,
+                "seconds": seconds,
+                "elapsed": round(run.elapsed, 2),
+                "seed": run.lab.seed if run.lab else None,
+            }
+        )
         print(json.dumps(out, indent=2))
     else:
         print(_report(verdict, run))

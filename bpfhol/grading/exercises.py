@@ -96,8 +96,12 @@ def judge_top_caller(ev: Evidence, v: Verdict) -> None:
         if c is not None and (r.keys or r.source != "map") and (_labels(r) or _ids(r)):
             counted.append((c, r))
     if not counted:
-        v.add("answer", False, "found no count per process in the output: count the calls in a map keyed by "
-                               "the process name, @mmaps[comm] = count(), and stop with Ctrl-C to print it")
+        v.add(
+            "answer",
+            False,
+            "found no count per process in the output: count the calls in a map keyed by "
+            "the process name, @mmaps[comm] = count(), and stop with Ctrl-C to print it",
+        )
         return
     count, top = max(counted, key=lambda cr: cr[0])
     shown = " ".join(_labels(top) or _ids(top))
@@ -112,13 +116,22 @@ def judge_top_caller(ev: Evidence, v: Verdict) -> None:
         leaders_pid = {k for k, n in by_comm.items() if n >= 0.9 * most}
         leader = max(by_comm, key=lambda k: by_comm[k])
         if any(f"{c} (pid {p})" in leaders_pid for c in _labels(top) for p in _ids(top)):
-            v.add("answer", True, f"{shown} makes the most mmap(2) calls: your count is {count:g} (the reference "
-                                  f"trace of the same window counted {most} for {leader}, the most)")
+            v.add(
+                "answer",
+                True,
+                f"{shown} makes the most mmap(2) calls: your count is {count:g} (the reference "
+                f"trace of the same window counted {most} for {leader}, the most)",
+            )
         else:
-            label = next((f"{c} (pid {p})" for c in _labels(top) for p in _ids(top) if f"{c} (pid {p})" in by_comm),
-                         shown)
-            v.add("answer", False, f"your top line names {shown} ({count:g}), but {leader} made the most mmap(2) "
-                                   f"calls: {most} against {by_comm.get(label, 0)} in the same window")
+            label = next(
+                (f"{c} (pid {p})" for c in _labels(top) for p in _ids(top) if f"{c} (pid {p})" in by_comm), shown
+            )
+            v.add(
+                "answer",
+                False,
+                f"your top line names {shown} ({count:g}), but {leader} made the most mmap(2) "
+                f"calls: {most} against {by_comm.get(label, 0)} in the same window",
+            )
         return
     if ev.ref is not None and ev.ref.calls_by_comm():
         by_comm = ev.ref.calls_by_comm()
@@ -131,26 +144,41 @@ def judge_top_caller(ev: Evidence, v: Verdict) -> None:
     named = [c for c in _labels(top) if c in leaders] or [p for p in _ids(top) if p in leader_pids]
     if named:
         shown = named[0]
-        seen = f" (the reference trace of the same window counted {by_comm[leader]} for {leader}, the most)" \
-            if by_comm else ""
+        seen = (
+            f" (the reference trace of the same window counted {by_comm[leader]} for {leader}, the most)"
+            if by_comm
+            else ""
+        )
         v.add("answer", True, f"{shown} makes the most mmap(2) calls: your count is {count:g}{seen}")
     else:
         label = next(iter(_labels(top)), shown)
         if by_comm and label not in by_comm and not any(p in ev.pids_of(c) for c in by_comm for p in _ids(top)):
-            v.add("answer", False, f"your top line names {shown}, which made no mmap(2) calls in the window "
-                                   f"({leader} made {most}): are you counting another system call, munmap(2) "
-                                   "perhaps? — see Probe naming")
+            v.add(
+                "answer",
+                False,
+                f"your top line names {shown}, which made no mmap(2) calls in the window "
+                f"({leader} made {most}): are you counting another system call, munmap(2) "
+                "perhaps? — see Probe naming",
+            )
         elif by_comm:
-            v.add("answer", False, f"your top line names {shown} ({count:g}), but {leader} made the most mmap(2) "
-                                   f"calls: {most} against {by_comm.get(label, 0)} in the same window")
+            v.add(
+                "answer",
+                False,
+                f"your top line names {shown} ({count:g}), but {leader} made the most mmap(2) "
+                f"calls: {most} against {by_comm.get(label, 0)} in the same window",
+            )
         else:
             v.add("answer", False, f"your top line names {shown}, but {comm} makes the most mmap(2) calls")
         return
     if by_comm:
         real = by_comm.get(leader, 0)
         if real and count > 2.0 * real + 20:
-            v.add("count", False, f"your count for {shown}, {count:g}, is more than twice the {real} mmap(2) calls "
-                                  "it made in the window: are you counting other calls too?")
+            v.add(
+                "count",
+                False,
+                f"your count for {shown}, {count:g}, is more than twice the {real} mmap(2) calls "
+                "it made in the window: are you counting other calls too?",
+            )
 
 
 def _mapit_sizes(ev: Evidence) -> tuple[list[int], list[int]]:
@@ -181,9 +209,13 @@ def judge_sizes(ev: Evidence, v: Verdict) -> None:
     if not records and ev.filters_on(comm):
         records = list(ev.out.records)  # filtered by name: everything printed is the process's
     if not records:
-        v.add("sizes", False, f"{comm}'s sizes are not in the output: key the histogram by process name "
-                              f"(@bytes[comm] = lhist(args->len, ...)) so {comm}'s calls land in a histogram "
-                              "of their own")
+        v.add(
+            "sizes",
+            False,
+            f"{comm}'s sizes are not in the output: key the histogram by process name "
+            f"(@bytes[comm] = lhist(args->len, ...)) so {comm}'s calls land in a histogram "
+            "of their own",
+        )
         return
     groups: list[facts.Intervals] = []
     pow2 = False
@@ -223,15 +255,23 @@ def judge_sizes(ev: Evidence, v: Verdict) -> None:
         return
     (ok, unit, why), g = min(results, key=lambda rg: len(rg[0][2]))
     if pow2:
-        v.add("sizes", False, f"{comm} maps {want}; hist() makes power-of-two buckets that hold several of "
-                              "these sizes each: lhist(args->len, 0, 65536, 4096) gives each page count its own")
+        v.add(
+            "sizes",
+            False,
+            f"{comm} maps {want}; hist() makes power-of-two buckets that hold several of "
+            "these sizes each: lhist(args->len, 0, 65536, 4096) gives each page count its own",
+        )
         return
     values = [lo for lo, _ in g.spans if lo is not None]
     for f in (1, 1024, page):
         factor = facts.scale_off([x * f for x in values], sizes)
         if factor is not None and abs(factor - 1) > 0.01:
-            v.add("sizes", False, f"{comm} maps {want}; your sizes are those times {factor:g} whatever the unit: "
-                                  f"args->len is in bytes and a page is {page} bytes")
+            v.add(
+                "sizes",
+                False,
+                f"{comm} maps {want}; your sizes are those times {factor:g} whatever the unit: "
+                f"args->len is in bytes and a page is {page} bytes",
+            )
             return
     v.add("sizes", False, f"{comm} maps {want}; your output ({g.where}) does not match: {why}")
 
@@ -264,8 +304,11 @@ def _expected_shared(ev: Evidence, comm: str) -> tuple[list[float], tuple[float,
         ours = mine if mine is not None else ours
         mix = _shared_pct(ev.ref.types(comm))
         if len(ev.ref.pids_of(comm, "@type")) > 1:
-            mixes = [_shared_pct(t) for t in (ev.ref.types(comm, tick=i) for i in range(len(ev.ref.ticks)))
-                     if sum(t.values()) >= MIN_TICK_CALLS]
+            mixes = [
+                _shared_pct(t)
+                for t in (ev.ref.types(comm, tick=i) for i in range(len(ev.ref.ticks)))
+                if sum(t.values()) >= MIN_TICK_CALLS
+            ]
             found = [x for x in mixes if x is not None] + ([ours] if ours is not None else [])
             if found:
                 span = (min(found), max(found))
@@ -273,8 +316,9 @@ def _expected_shared(ev: Evidence, comm: str) -> tuple[list[float], tuple[float,
     return [t for i, t in enumerate(targets) if t not in targets[:i]], span
 
 
-def _judge_shares(comm: str, sh: facts.Shares, targets: list[float],
-                  span: tuple[float, float] | None = None) -> tuple[bool, str]:
+def _judge_shares(
+    comm: str, sh: facts.Shares, targets: list[float], span: tuple[float, float] | None = None
+) -> tuple[bool, str]:
     """(right, what is wrong) for one process's shared/private figures."""
     expected = targets[0]
     exp_p = 100.0 - expected
@@ -289,19 +333,23 @@ def _judge_shares(comm: str, sh: facts.Shares, targets: list[float],
     if not got_s and not got_p:
         return False, _NO_FIGURE
     for t in targets:
-        if all(abs(x - t) <= PCT_TOLERANCE for x in got_s) and all(abs(x - (100 - t)) <= PCT_TOLERANCE
-                                                                   for x in got_p):
+        if all(abs(x - t) <= PCT_TOLERANCE for x in got_s) and all(abs(x - (100 - t)) <= PCT_TOLERANCE for x in got_p):
             return True, ""
     if span is not None:
         lo, hi = span[0] - PCT_TOLERANCE, span[1] + PCT_TOLERANCE
         if all(lo <= x <= hi for x in got_s) and all(100 - hi <= x <= 100 - lo for x in got_p):
             return True, ""
-    inverted = any(all(abs(x - (100 - t)) <= PCT_TOLERANCE for x in got_s)
-                   and all(abs(x - t) <= PCT_TOLERANCE for x in got_p) for t in targets)
+    inverted = any(
+        all(abs(x - (100 - t)) <= PCT_TOLERANCE for x in got_s) and all(abs(x - t) <= PCT_TOLERANCE for x in got_p)
+        for t in targets
+    )
     shown = ", ".join([f"shared {x:.0f}%" for x in got_s] + [f"private {x:.0f}%" for x in got_p])
     if inverted:
-        return False, f"inverted: your output says {shown}, but {comm} maps {expected:.0f}% shared and " \
-                      f"{exp_p:.0f}% private (MAP_SHARED is 0x01, MAP_PRIVATE 0x02)"
+        return (
+            False,
+            f"inverted: your output says {shown}, but {comm} maps {expected:.0f}% shared and "
+            f"{exp_p:.0f}% private (MAP_SHARED is 0x01, MAP_PRIVATE 0x02)",
+        )
     return False, f"your output says {shown}; {comm} maps {expected:.0f}% shared and {exp_p:.0f}% private"
 
 
@@ -316,14 +364,20 @@ def judge_shared_ratio(ev: Evidence, v: Verdict) -> None:
         records = list(ev.out.records)
     sh = facts.shares(records, comm)
     if not records or sh.empty():
-        v.add("ratio", False, f"found no shared/private figures for {comm}: compute the percentage of its calls "
-                              "whose flags & MAP_TYPE (0x0f) is MAP_SHARED (0x01) or MAP_SHARED_VALIDATE (0x03), "
-                              "keyed by comm")
+        v.add(
+            "ratio",
+            False,
+            f"found no shared/private figures for {comm}: compute the percentage of its calls "
+            "whose flags & MAP_TYPE (0x0f) is MAP_SHARED (0x01) or MAP_SHARED_VALIDATE (0x03), "
+            "keyed by comm",
+        )
         return
     ok, why = _judge_shares(comm, sh, targets, span)
     if ok and span is not None:  # (a span only when several processes had the name)
-        v.notes.append(f"other processes named {comm} (another lab's?) mapped in the window too: a figure "
-                       f"for the name is their mix, between {span[0]:.0f}% and {span[1]:.0f}% shared")
+        v.notes.append(
+            f"other processes named {comm} (another lab's?) mapped in the window too: a figure "
+            f"for the name is their mix, between {span[0]:.0f}% and {span[1]:.0f}% shared"
+        )
     if ok:
         v.add("ratio", True, f"{comm}: {expected:.0f}% shared, {100 - expected:.0f}% private, as your output says")
     else:
@@ -335,12 +389,20 @@ def judge_shared_ratio(ev: Evidence, v: Verdict) -> None:
         cok, cwhy = _judge_shares(COMPANION_COMM, csh, comp_targets, comp_span)
         if not csh.empty() and cwhy != _NO_FIGURE:
             if cok:
-                v.add("validate", True, f"{COMPANION_COMM} (run by the check) maps with MAP_SHARED_VALIDATE (0x03): "
-                                        "your program counts it as shared")
+                v.add(
+                    "validate",
+                    True,
+                    f"{COMPANION_COMM} (run by the check) maps with MAP_SHARED_VALIDATE (0x03): "
+                    "your program counts it as shared",
+                )
             else:
-                v.add("validate", False, f"{COMPANION_COMM} (run by the check) maps only with MAP_SHARED_VALIDATE "
-                                         "(0x03), which is shared; your program miscounts it: a one-bit test of "
-                                         "the flags misreads 0x03 — compare flags & MAP_TYPE (0x0f) with each type")
+                v.add(
+                    "validate",
+                    False,
+                    f"{COMPANION_COMM} (run by the check) maps only with MAP_SHARED_VALIDATE "
+                    "(0x03), which is shared; your program miscounts it: a one-bit test of "
+                    "the flags misreads 0x03 — compare flags & MAP_TYPE (0x0f) with each type",
+                )
 
 
 # --- open ----------------------------------------------------------------------------------------
@@ -372,11 +434,15 @@ def _open_nudges(ev: Evidence) -> tuple[str, str]:
     p = ev.probes
     no_at = no_open = ""
     if p is not None and p.sees("openat") is False:
-        no_at = "your program only sees open(2); most programs open files with openat(2) (glibc's open() " \
-                "calls it) — see Probe naming"
+        no_at = (
+            "your program only sees open(2); most programs open files with openat(2) (glibc's open() "
+            "calls it) — see Probe naming"
+        )
     if p is not None and p.sees("open") is False:
-        no_open = "your program only sees openat(2); oldopen makes the open(2) system call itself — see " \
-                  "Two system calls, not one"
+        no_open = (
+            "your program only sees openat(2); oldopen makes the open(2) system call itself — see "
+            "Two system calls, not one"
+        )
     return no_at, no_open
 
 
@@ -396,8 +462,12 @@ def _judge_files(ev: Evidence, v: Verdict, by_process: bool) -> None:
 
     missing = [f for f in files if not rows_naming(f)]
     if missing:
-        v.add("files", False, f"{opener} opens {', '.join(files)}; missing from your output: "
-                              f"{', '.join(missing)}" + (f" — {no_at}" if no_at else ""))
+        v.add(
+            "files",
+            False,
+            f"{opener} opens {', '.join(files)}; missing from your output: "
+            f"{', '.join(missing)}" + (f" — {no_at}" if no_at else ""),
+        )
     else:
         v.add("files", True, f"{opener}'s files are all there: {', '.join(files)}")
     if not rows_naming(legacy):
@@ -406,13 +476,21 @@ def _judge_files(ev: Evidence, v: Verdict, by_process: bool) -> None:
         v.add("open(2)", True, f"{legacy} is there (opened by {oldopen} with {old_sys}(2))")
     # Through which call: each file's rows must say it, and say it right.
     if not missing:
-        wrong = [f for f in files if any(_syscall_of(r, skip) == "open" for r in rows_naming(f))
-                 and not any(_syscall_of(r, skip) == "openat" for r in rows_naming(f))]
+        wrong = [
+            f
+            for f in files
+            if any(_syscall_of(r, skip) == "open" for r in rows_naming(f))
+            and not any(_syscall_of(r, skip) == "openat" for r in rows_naming(f))
+        ]
         silent = [f for f in files if all(_syscall_of(r, skip) is None for r in rows_naming(f))]
         if not by_process or not silent:
             if silent:
-                v.add("syscall", False, "your output says which files are opened but not through which system call: "
-                                        "give each probe a map of its own (@open[...], @openat[...])")
+                v.add(
+                    "syscall",
+                    False,
+                    "your output says which files are opened but not through which system call: "
+                    "give each probe a map of its own (@open[...], @openat[...])",
+                )
             elif wrong:
                 v.add("syscall", False, f"{', '.join(wrong)} came through openat(2), but your output says open(2)")
             else:
@@ -421,14 +499,19 @@ def _judge_files(ev: Evidence, v: Verdict, by_process: bool) -> None:
         calls = {_syscall_of(r, skip) for r in rows_naming(legacy)} - {None}
         if calls and old_sys not in calls:
             # (A lab starting in the window writes the file with openat(2) before oldopen reads it.)
-            v.add("open(2)", False, no_open or f"{legacy} came through {old_sys}(2), but your output says "
-                                               f"{', '.join(sorted(c for c in calls if c))}(2)")
+            v.add(
+                "open(2)",
+                False,
+                no_open
+                or f"{legacy} came through {old_sys}(2), but your output says "
+                f"{', '.join(sorted(c for c in calls if c))}(2)",
+            )
     if by_process:
+
         def attributed(name: str, comm: str) -> tuple[bool, list[str]]:
             rows = rows_naming(name)
             mine = [r for r in rows if r.mentions(comm)]
-            others = sorted({w for r in rows for w in _labels(r)
-                             if w in {c for c in ev.pids} and w != comm})
+            others = sorted({w for r in rows for w in _labels(r) if w in {c for c in ev.pids} and w != comm})
             return bool(mine), others
 
         bad = []
@@ -437,12 +520,18 @@ def _judge_files(ev: Evidence, v: Verdict, by_process: bool) -> None:
                 continue
             ok, others = attributed(name, comm)
             if not ok:
-                bad.append(f"{name} is opened by {comm}" + (f", not {', '.join(others)}" if others else
-                                                             ", and your output does not say so"))
+                bad.append(
+                    f"{name} is opened by {comm}"
+                    + (f", not {', '.join(others)}" if others else ", and your output does not say so")
+                )
         shows_any = any(r.mentions(c) for r in ev.out.records for c in (opener, oldopen))
         if not shows_any:
-            v.add("process", False, "your output shows the files but not which process opens them: add comm to "
-                                    "the map key, @openat[comm, str(args->filename)]")
+            v.add(
+                "process",
+                False,
+                "your output shows the files but not which process opens them: add comm to "
+                "the map key, @openat[comm, str(args->filename)]",
+            )
         elif bad:
             v.add("process", False, "; ".join(bad))
         else:
@@ -475,8 +564,12 @@ def judge_tempfiles(ev: Evidence, v: Verdict) -> None:
     if mkstemp:
         v.add("mkstemp", True, f"the mkstemp(3) opens are there (O_RDWR|O_CREAT|O_EXCL, e.g. {mkstemp[0]})")
     else:
-        v.add("mkstemp", False, f"no mkstemp(3) opens ({t['mkstemp_names']} files, flags O_RDWR|O_CREAT|O_EXCL): "
-                                "test that both bits are set, (flags & (O_CREAT|O_EXCL)) == (O_CREAT|O_EXCL)")
+        v.add(
+            "mkstemp",
+            False,
+            f"no mkstemp(3) opens ({t['mkstemp_names']} files, flags O_RDWR|O_CREAT|O_EXCL): "
+            "test that both bits are set, (flags & (O_CREAT|O_EXCL)) == (O_CREAT|O_EXCL)",
+        )
 
     names_tempfiles = any(r.mentions(t["comm"]) for r in ev.out.records)
 
@@ -491,18 +584,26 @@ def judge_tempfiles(ev: Evidence, v: Verdict) -> None:
         # The path alone ('.') says little: any process may open its working directory. When the
         # output names processes, it must be tempfiles's.
         return any(w.strip(",;:()[]") == t["o_tmpfile_path"] for w in r.words()) and (
-            r.mentions(t["comm"]) or not names_tempfiles)
+            r.mentions(t["comm"]) or not names_tempfiles
+        )
 
     def names_other_workloads(r: Record) -> bool:
         return any(r.mentions(c) for c in (o["opener"]["comm"], o["oldopen"]["comm"], ev.key["close"]["comm"]))
 
     if any(is_tmpfile_row(r) for r in ev.out.records):
-        v.add("O_TMPFILE", True, f"the O_TMPFILE opens are there (of '{t['o_tmpfile_path']}', "
-                                 f"flags {t['o_tmpfile_flags']})")
+        v.add(
+            "O_TMPFILE",
+            True,
+            f"the O_TMPFILE opens are there (of '{t['o_tmpfile_path']}', flags {t['o_tmpfile_flags']})",
+        )
     else:
-        v.add("O_TMPFILE", False, f"no O_TMPFILE opens: {t['comm']} opens '{t['o_tmpfile_path']}' with flags "
-                                  f"{t['o_tmpfile_flags']}; test that all of O_TMPFILE's bits are set, "
-                                  f"(flags & {t['o_tmpfile']}) == {t['o_tmpfile']}")
+        v.add(
+            "O_TMPFILE",
+            False,
+            f"no O_TMPFILE opens: {t['comm']} opens '{t['o_tmpfile_path']}' with flags "
+            f"{t['o_tmpfile_flags']}; test that all of O_TMPFILE's bits are set, "
+            f"(flags & {t['o_tmpfile']}) == {t['o_tmpfile']}",
+        )
     others = [r for r in ev.out.records if names_other_workloads(r)]
     plain_files = set(_opener_files(ev)) | {o["oldopen"]["file"]}
     others += [r for r in ev.out.records if any(r.mentions(f, as_path=True) for f in plain_files) and r not in others]
@@ -514,15 +615,27 @@ def judge_tempfiles(ev: Evidence, v: Verdict) -> None:
                 if n is not None and int(n) & o_tmpfile != o_tmpfile and int(n) & 0xC0 != 0xC0:
                     bad_flags.append(w.strip())
     if others:
-        v.add("only", False, f"your output shows opens that create no temporary file ({others[0].line.strip()}): "
-                             "those open existing files read-only; keep only the opens whose flags have all the "
-                             "bits of O_TMPFILE, or both O_CREAT and O_EXCL")
+        v.add(
+            "only",
+            False,
+            f"your output shows opens that create no temporary file ({others[0].line.strip()}): "
+            "those open existing files read-only; keep only the opens whose flags have all the "
+            "bits of O_TMPFILE, or both O_CREAT and O_EXCL",
+        )
     elif bad_flags:
-        v.add("only", False, f"your output shows opens with flags {bad_flags[0]}, which create no temporary file: "
-                             "test that all the bits are set, (flags & X) == X, not just one of them")
+        v.add(
+            "only",
+            False,
+            f"your output shows opens with flags {bad_flags[0]}, which create no temporary file: "
+            "test that all the bits are set, (flags & X) == X, not just one of them",
+        )
     elif ev.probes is not None and not ev.probes.mentions(r"flags"):
-        v.add("only", False, "your program does not look at the flags argument: a filter on the process name "
-                             "finds only what you already knew; pick the opens by their flags")
+        v.add(
+            "only",
+            False,
+            "your program does not look at the flags argument: a filter on the process name "
+            "finds only what you already knew; pick the opens by their flags",
+        )
     else:
         v.add("only", True, "nothing but temporary-file opens")
 
@@ -545,8 +658,12 @@ def judge_bad_closes(ev: Evidence, v: Verdict) -> None:
     if ev.probes is not None and ev.probes.sees("close", "exit") is False:
         hint_exit = " — whether a close failed is known only at its exit probe, sys_exit_close (args->ret == -9)"
     if not records:
-        v.add("process", False, f"{comm} is not in your output: it closes descriptors that are not open, about "
-                                f"twenty times a second{hint_exit}")
+        v.add(
+            "process",
+            False,
+            f"{comm} is not in your output: it closes descriptors that are not open, about "
+            f"twenty times a second{hint_exit}",
+        )
         return
     rows = facts.pid_fd_rows(records, pids)
     if pids:
@@ -556,8 +673,11 @@ def judge_bad_closes(ev: Evidence, v: Verdict) -> None:
     if has_pid:
         v.add("process", True, f"{comm} is named, with its pid")
     else:
-        v.add("process", False, f"your output names {comm} but not its pid: report the pid too "
-                                "(several processes can share a name)")
+        v.add(
+            "process",
+            False,
+            f"your output names {comm} but not its pid: report the pid too (several processes can share a name)",
+        )
     fds: dict[int, float] = {}
     for _pid, fd, n in rows:
         fds[fd] = fds.get(fd, 0) + n
@@ -570,8 +690,12 @@ def judge_bad_closes(ev: Evidence, v: Verdict) -> None:
     if got_never:
         v.add("never opened", True, f"closes of descriptors {comm} never opened: {', '.join(map(str, got_never))}")
     else:
-        v.add("never opened", False, f"missing: {comm} closes descriptors it never opened "
-                                     f"({min(never)}-{max(never)}), each failing with EBADF{hint_exit}")
+        v.add(
+            "never opened",
+            False,
+            f"missing: {comm} closes descriptors it never opened "
+            f"({min(never)}-{max(never)}), each failing with EBADF{hint_exit}",
+        )
     small = {fd for fd in fds if fd not in never}
     if doubles:
         got_double = sorted(small & doubles)
@@ -580,17 +704,28 @@ def judge_bad_closes(ev: Evidence, v: Verdict) -> None:
     if got_double:
         v.add("double close", True, f"the double close: descriptor {got_double[0]}, closed once too often")
     else:
-        v.add("double close", False, f"missing: {comm} closes its {c['file']} descriptor twice, and the second "
-                                     "close fails with EBADF")
+        v.add(
+            "double close",
+            False,
+            f"missing: {comm} closes its {c['file']} descriptor twice, and the second close fails with EBADF",
+        )
     if 0 in fds and (not failed or 0 not in failed):
-        v.add("only failures", False, f"your output has {comm} closing descriptor 0, which it never does: your exit "
-                                      "probe ran for a call whose entry it did not see, and a missing map key "
-                                      "reads as 0 — record which threads' entries you saw (@seen[tid])")
+        v.add(
+            "only failures",
+            False,
+            f"your output has {comm} closing descriptor 0, which it never does: your exit "
+            "probe ran for a call whose entry it did not see, and a missing map key "
+            "reads as 0 — record which threads' entries you saw (@seen[tid])",
+        )
         return
     wrong = sorted(fd for fd in fds if failed and fd not in failed and fd != 0)
     if wrong:
-        v.add("only failures", False, f"{comm}'s close of descriptor {wrong[0]} did not fail in the window: keep "
-                                      "only the calls that return -9 (EBADF), at sys_exit_close")
+        v.add(
+            "only failures",
+            False,
+            f"{comm}'s close of descriptor {wrong[0]} did not fail in the window: keep "
+            "only the calls that return -9 (EBADF), at sys_exit_close",
+        )
         return
     if got_double and got_never and ev.ref is not None:
         ref = ev.ref.ebadf()
@@ -600,9 +735,13 @@ def judge_bad_closes(ev: Evidence, v: Verdict) -> None:
         mine_never = sum(fds[fd] for fd in got_never)
         if ref_double and ref_never and mine_never:
             if (mine_double / mine_never) > 1.6 * (ref_double / ref_never) and mine_double >= 4:
-                v.add("only failures", False, f"you count descriptor {got_double[0]} about twice as often as it "
-                                              "fails: its first close succeeds; keep only the calls that return "
-                                              "-9 (EBADF)")
+                v.add(
+                    "only failures",
+                    False,
+                    f"you count descriptor {got_double[0]} about twice as often as it "
+                    "fails: its first close succeeds; keep only the calls that return "
+                    "-9 (EBADF)",
+                )
                 return
     v.add("only failures", True, "only failing closes")
 
@@ -610,39 +749,110 @@ def judge_bad_closes(ev: Evidence, v: Verdict) -> None:
 EXERCISES: dict[str, Exercise] = {
     e.id: e
     for e in (
-        Exercise("mmap-1", "syscalls/exercises-mmap.md", "1. Who maps the most?",
-                 "Find the process that makes the most mmap(2) calls.", "mmap", judge_top_caller),
-        Exercise("mmap-2", "syscalls/exercises-mmap.md", "2. How big are the mappings?",
-                 "What sizes does that process map? Show them as a histogram.", "mmap", judge_sizes),
-        Exercise("mmap-3", "syscalls/exercises-mmap.md", "3. Shared or private?",
-                 "What percentage of the mappings that process creates are shared, and what percentage "
-                 "private?", "mmap", judge_shared_ratio),
-        Exercise("open-1", "syscalls/exercises-open.md", "1. Which files are opened?",
-                 "Show which files are opened, and through which of the two system calls.", "open",
-                 judge_open_files),
-        Exercise("open-2", "syscalls/exercises-open.md", "2. Which process opens which file?",
-                 "Show which process opens which file.", "open", judge_open_by_process),
-        Exercise("open-3", "syscalls/exercises-open.md", "3. Only the temporary files",
-                 "Show only the opens that create temporary files, using the flags argument.", "open",
-                 judge_tempfiles),
-        Exercise("close-1", "syscalls/exercises-close.md", "Find the bad closes",
-                 "Find every close(2) call on an invalid file descriptor: the process (pid and name) and "
-                 "the descriptor.", "close", judge_bad_closes),
-        Exercise("latency-1", "syscalls/latency.md", "1. How slow are the reads?",
-                 "How long does each of pipewait's read(2) calls take? Show the distribution.", "",
-                 io.judge_read_latency, lab="io"),
-        Exercise("latency-2", "syscalls/latency.md", "2. Waiting or working?",
-                 "Which of pipewait's reads and digest's getrandom(2) calls wait, and which work?", "",
-                 io.judge_asleep, lab="io"),
-        Exercise("latency-3", "syscalls/latency.md", "3. Where does a process spend its time in the kernel?",
-                 "Rank pipewait's system calls by the total time it spends in each.", "",
-                 io.judge_top_total, lab="io", subject="pipewait"),
-        Exercise("payloads-1", "syscalls/payloads.md", "1. What does chatty log?",
-                 "What is the session token chatty writes to its standard error?", "", io.judge_token, lab="io",
-                 subject="chatty"),
-        Exercise("payloads-2", "syscalls/payloads.md", "2. What does chatty read?",
-                 "In which mode does chatty run (what does it read from its settings file)?", "",
-                 io.judge_mode, lab="io", subject="chatty"),
+        Exercise(
+            "mmap-1",
+            "syscalls/exercises-mmap.md",
+            "1. Who maps the most?",
+            "Find the process that makes the most mmap(2) calls.",
+            "mmap",
+            judge_top_caller,
+        ),
+        Exercise(
+            "mmap-2",
+            "syscalls/exercises-mmap.md",
+            "2. How big are the mappings?",
+            "What sizes does that process map? Show them as a histogram.",
+            "mmap",
+            judge_sizes,
+        ),
+        Exercise(
+            "mmap-3",
+            "syscalls/exercises-mmap.md",
+            "3. Shared or private?",
+            "What percentage of the mappings that process creates are shared, and what percentage private?",
+            "mmap",
+            judge_shared_ratio,
+        ),
+        Exercise(
+            "open-1",
+            "syscalls/exercises-open.md",
+            "1. Which files are opened?",
+            "Show which files are opened, and through which of the two system calls.",
+            "open",
+            judge_open_files,
+        ),
+        Exercise(
+            "open-2",
+            "syscalls/exercises-open.md",
+            "2. Which process opens which file?",
+            "Show which process opens which file.",
+            "open",
+            judge_open_by_process,
+        ),
+        Exercise(
+            "open-3",
+            "syscalls/exercises-open.md",
+            "3. Only the temporary files",
+            "Show only the opens that create temporary files, using the flags argument.",
+            "open",
+            judge_tempfiles,
+        ),
+        Exercise(
+            "close-1",
+            "syscalls/exercises-close.md",
+            "Find the bad closes",
+            "Find every close(2) call on an invalid file descriptor: the process (pid and name) and the descriptor.",
+            "close",
+            judge_bad_closes,
+        ),
+        Exercise(
+            "latency-1",
+            "syscalls/latency.md",
+            "1. How slow are the reads?",
+            "How long does each of pipewait's read(2) calls take? Show the distribution.",
+            "",
+            io.judge_read_latency,
+            lab="io",
+        ),
+        Exercise(
+            "latency-2",
+            "syscalls/latency.md",
+            "2. Waiting or working?",
+            "Which of pipewait's reads and digest's getrandom(2) calls wait, and which work?",
+            "",
+            io.judge_asleep,
+            lab="io",
+        ),
+        Exercise(
+            "latency-3",
+            "syscalls/latency.md",
+            "3. Where does a process spend its time in the kernel?",
+            "Rank pipewait's system calls by the total time it spends in each.",
+            "",
+            io.judge_top_total,
+            lab="io",
+            subject="pipewait",
+        ),
+        Exercise(
+            "payloads-1",
+            "syscalls/payloads.md",
+            "1. What does chatty log?",
+            "What is the session token chatty writes to its standard error?",
+            "",
+            io.judge_token,
+            lab="io",
+            subject="chatty",
+        ),
+        Exercise(
+            "payloads-2",
+            "syscalls/payloads.md",
+            "2. What does chatty read?",
+            "In which mode does chatty run (what does it read from its settings file)?",
+            "",
+            io.judge_mode,
+            lab="io",
+            subject="chatty",
+        ),
     )
 }
 

@@ -45,8 +45,7 @@ def point_intervals(where: str, values: list[float]) -> Intervals:
 UNITS = (("bytes", 1), ("KiB", 1024), ("pages", None))  # None: the page size
 
 
-def match_sizes(iv: Intervals, sizes: list[int], page: int,
-                allowed: list[int] | None = None) -> tuple[bool, str, str]:
+def match_sizes(iv: Intervals, sizes: list[int], page: int, allowed: list[int] | None = None) -> tuple[bool, str, str]:
     """Do the nonzero buckets say exactly these sizes (bytes)? -> (right, unit, what is wrong).
 
     Right when, in some unit, every size falls in a nonzero bucket, every nonzero bucket holds
@@ -68,8 +67,9 @@ def match_sizes(iv: Intervals, sizes: list[int], page: int,
         why = []
         if merged:
             held = ", ".join(_kib(s) for s in sizes if _in(s, merged[0]))
-            why.append(f"a bucket holds several sizes ({_span(merged[0])} holds {held}): buckets too wide to tell "
-                       "them apart")
+            why.append(
+                f"a bucket holds several sizes ({_span(merged[0])} holds {held}): buckets too wide to tell them apart"
+            )
         if missing:
             why.append(f"missing {', '.join(_kib(s) for s in missing)}")
         if extra:
@@ -203,8 +203,13 @@ def shares(records: list[Record], comm: str) -> Shares:
                 continue
             for label, v, pct in line_labels(r.cells):
                 put(classify(label), v, pct)
-    return Shares(sp, pp, counts[_SHARED] if seen[_SHARED] else None,
-                  counts[_PRIVATE] if seen[_PRIVATE] else None, counts[_TOTAL] if seen[_TOTAL] else None)
+    return Shares(
+        sp,
+        pp,
+        counts[_SHARED] if seen[_SHARED] else None,
+        counts[_PRIVATE] if seen[_PRIVATE] else None,
+        counts[_TOTAL] if seen[_TOTAL] else None,
+    )
 
 
 def line_labels(cells: tuple[str, ...]) -> list[tuple[str, float, bool]]:

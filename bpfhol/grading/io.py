@@ -44,20 +44,32 @@ def judge_read_latency(ev: Evidence, v: Verdict) -> None:
             lo = mode.lo * ms if mode.lo is not None else 0.0
             hi = mode.hi * ms if mode.hi is not None else float("inf")
             if lo <= wait < hi * 1.05:
-                v.add("latency", True, f"{comm}'s reads take about {wait:g} ms: your histogram's busiest bucket, "
-                                       f"{mode.lo:g} to {mode.hi:g} ({unit}), holds them")
+                v.add(
+                    "latency",
+                    True,
+                    f"{comm}'s reads take about {wait:g} ms: your histogram's busiest bucket, "
+                    f"{mode.lo:g} to {mode.hi:g} ({unit}), holds them",
+                )
                 return
-        v.add("latency", False, f"your histogram of {comm} peaks at {mode.lo:g} to {mode.hi:g}, which holds no "
-                                f"{wait:g} ms in ns, us or ms: time each read from its entry to its exit, per "
-                                "thread (@start[tid]), and skip exits whose entry you did not see")
+        v.add(
+            "latency",
+            False,
+            f"your histogram of {comm} peaks at {mode.lo:g} to {mode.hi:g}, which holds no "
+            f"{wait:g} ms in ns, us or ms: time each read from its entry to its exit, per "
+            "thread (@start[tid]), and skip exits whose entry you did not see",
+        )
         return
     values = [n for r in records for _label, n, pct in r.labelled_numbers() if not pct]
     for unit, ms in _MS_PER_UNIT.items():
         if any(abs(n * ms - wait) <= 0.15 * wait for n in values):
             v.add("latency", True, f"{comm}'s reads take about {wait:g} ms: your output says so (in {unit})")
             return
-    v.add("latency", False, f"no duration of {comm}'s reads in your output comes near what they take: time "
-                            "each read from entry to exit; a hist() of the durations shows the distribution")
+    v.add(
+        "latency",
+        False,
+        f"no duration of {comm}'s reads in your output comes near what they take: time "
+        "each read from entry to exit; a hist() of the durations shows the distribution",
+    )
 
 
 def _asleep_share(records: list[Record]) -> float | None:
@@ -80,45 +92,71 @@ def judge_asleep(ev: Evidence, v: Verdict) -> None:
     if not _traces(ev, v, slow["syscall"], "Syscall latency"):
         return
     for who, sleeps in ((slow, True), (busy, False)):
-        records = [r for r in facts.about(ev.out, who["comm"])
-                   if r.mentions(who["syscall"]) or r.mentions(f"tracepoint:syscalls:sys_exit_{who['syscall']}")
-                   or not any(r.mentions(x) for x in ("read", "getrandom"))]
+        records = [
+            r
+            for r in facts.about(ev.out, who["comm"])
+            if r.mentions(who["syscall"])
+            or r.mentions(f"tracepoint:syscalls:sys_exit_{who['syscall']}")
+            or not any(r.mentions(x) for x in ("read", "getrandom"))
+        ]
         share = _asleep_share(records)
         what = "waits (sleeps in every call)" if sleeps else "works (never sleeps in a call)"
         if share is None:
-            v.add(who["comm"], False, f"your output gives no share of {who['comm']}'s {who['syscall']}(2) calls "
-                                      "that slept: mark the thread at entry, note sched_switch with prev_state 1 "
-                                      "or 2 while marked, and count at exit")
+            v.add(
+                who["comm"],
+                False,
+                f"your output gives no share of {who['comm']}'s {who['syscall']}(2) calls "
+                "that slept: mark the thread at entry, note sched_switch with prev_state 1 "
+                "or 2 while marked, and count at exit",
+            )
         elif (share >= 80) == sleeps and (share <= 20) != sleeps:
             v.add(who["comm"], True, f"{who['comm']} {what}: your output says {share:g} % of its calls slept")
         else:
-            v.add(who["comm"], False, f"your output says {share:g} % of {who['comm']}'s calls slept, but it "
-                                      f"{what}: count only sleeps (prev_state 1 or 2), not preemption, and only "
-                                      "while the thread is inside the call")
+            v.add(
+                who["comm"],
+                False,
+                f"your output says {share:g} % of {who['comm']}'s calls slept, but it "
+                f"{what}: count only sleeps (prev_state 1 or 2), not preemption, and only "
+                "while the thread is inside the call",
+            )
 
 
 def judge_top_total(ev: Evidence, v: Verdict) -> None:
     lat = ev.key["latency"]
     top, slow = lat["top"], lat["slow"]
     names = {top["syscall"], str(top["nr"])}
+
     def what(r: Record, label: str) -> str:  # a map's name, or a table's column: not its keys
         return (r.name if r.value is not None else label).lower()
 
-    totals = [(n, r) for r in ev.out.records for label, n, pct in r.labelled_numbers()
-              if not pct and any(w in what(r, label) for w in ("total", "time", "sum", "us", "ns", "ms"))
-              and not any(w in what(r, label) for w in ("avg", "mean", "calls", "count"))]
+    totals = [
+        (n, r)
+        for r in ev.out.records
+        for label, n, pct in r.labelled_numbers()
+        if not pct
+        and any(w in what(r, label) for w in ("total", "time", "sum", "us", "ns", "ms"))
+        and not any(w in what(r, label) for w in ("avg", "mean", "calls", "count"))
+    ]
     if not totals:
-        v.add("ranking", False, "your output has no total time per syscall: sum() each call's duration, keyed by "
-                                "the syscall (raw_syscalls' args->id, or the probe)")
+        v.add(
+            "ranking",
+            False,
+            "your output has no total time per syscall: sum() each call's duration, keyed by "
+            "the syscall (raw_syscalls' args->id, or the probe)",
+        )
         return
     n, best = max(totals, key=lambda t: t[0])
     by_probe = re.search(rf"sys_(?:enter|exit)_{top['syscall']}\b", best.text())
     if by_probe or any(best.mentions(w) for w in names):
         v.add("ranking", True, f"{slow['comm']} spends the most time in {top['syscall']}(2): your largest total")
     else:
-        v.add("ranking", False, f"your largest total ({n:g}) is not {top['syscall']}(2) ({top['nr']} on this "
-                                f"machine), where {slow['comm']} spends the most time: filter on its pid, and "
-                                "pair each exit with its own thread's entry")
+        v.add(
+            "ranking",
+            False,
+            f"your largest total ({n:g}) is not {top['syscall']}(2) ({top['nr']} on this "
+            f"machine), where {slow['comm']} spends the most time: filter on its pid, and "
+            "pair each exit with its own thread's entry",
+        )
 
 
 def _says(ev: Evidence, text: str) -> bool:
@@ -132,8 +170,12 @@ def judge_token(ev: Evidence, v: Verdict) -> None:
     if _says(ev, pay["token"]):
         v.add("token", True, f"{pay['comm']}'s token is {pay['token']}: your output shows the line it writes")
     else:
-        v.add("token", False, f"your output does not show {pay['comm']}'s token: copy each write(2)'s buffer "
-                              "(args->buf, args->count bytes) on its fd 2, for its pid")
+        v.add(
+            "token",
+            False,
+            f"your output does not show {pay['comm']}'s token: copy each write(2)'s buffer "
+            "(args->buf, args->count bytes) on its fd 2, for its pid",
+        )
 
 
 def judge_mode(ev: Evidence, v: Verdict) -> None:
@@ -143,13 +185,20 @@ def judge_mode(ev: Evidence, v: Verdict) -> None:
     p = ev.probes
     no_exit = p is not None and p.sees("read", "exit") is False
     if no_exit and p is not None and p.sees("read") is True:
-        v.add("mode", False, "you copy the buffer at sys_enter_read, before the kernel fills it: what it holds "
-                             "then is what was there before the call (here, by luck, the previous read of the same "
-                             "file); copy it at sys_exit_read, args->ret bytes from the address kept at the entry")
+        v.add(
+            "mode",
+            False,
+            "you copy the buffer at sys_enter_read, before the kernel fills it: what it holds "
+            "then is what was there before the call (here, by luck, the previous read of the same "
+            "file); copy it at sys_exit_read, args->ret bytes from the address kept at the entry",
+        )
     elif _says(ev, pay["mode_line"]):
         v.add("mode", True, f"{pay['comm']} runs in {pay['mode']} mode: your output shows the line it reads")
     else:
-        v.add("mode", False, f"your output does not show the {pay['settings']} line with its mode: the buffer "
-                             "is filled during the call, so copy it at sys_exit_read (the address kept from the "
-                             "entry, args->ret bytes)" + (" — your program has no exit probe on read" if no_exit
-                                                          else ""))
+        v.add(
+            "mode",
+            False,
+            f"your output does not show the {pay['settings']} line with its mode: the buffer "
+            "is filled during the call, so copy it at sys_exit_read (the address kept from the "
+            "entry, args->ret bytes)" + (" — your program has no exit probe on read" if no_exit else ""),
+        )

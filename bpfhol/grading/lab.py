@@ -73,9 +73,12 @@ def _fresh_syscalls_seed(rng: random.Random) -> int:
         seed = rng.randint(1, syscalls_lab.SEED_MAX)
         sc = syscalls_lab.scenario(seed)
         pow2_buckets = {p.bit_length() for p in sc.pages}  # hist()'s buckets, in pages: the same in bytes
-        if (max(sc.pages) > max(classic.pages) and set(sc.opener_files) != set(classic.opener_files)
-                and abs(sc.shared_percent - 50) > 10  # an inverted percentage must not pass
-                and len(pow2_buckets) < len(set(sc.pages))):  # nor a power-of-two histogram that blurs sizes
+        if (
+            max(sc.pages) > max(classic.pages)
+            and set(sc.opener_files) != set(classic.opener_files)
+            and abs(sc.shared_percent - 50) > 10  # an inverted percentage must not pass
+            and len(pow2_buckets) < len(set(sc.pages))
+        ):  # nor a power-of-two histogram that blurs sizes
             return seed
 
 

@@ -119,7 +119,7 @@ class Record:
             if self.header and len(self.header) == len(self.cells):
                 label = self.header[i]
             else:
-                before = " ".join(w for w in self.cells[max(0, i - 2):i] if number(w) is None)
+                before = " ".join(w for w in self.cells[max(0, i - 2) : i] if number(w) is None)
                 after = self.cells[i + 1] if i + 1 < len(self.cells) and number(self.cells[i + 1]) is None else ""
                 label = f"{before} {after}".strip()
             out.append((label, v, c.rstrip(",;").endswith("%")))
@@ -134,7 +134,11 @@ def _same_word(token: str, word: str, as_path: bool = False) -> bool:
 def _is_count_column(name: str) -> bool:
     n = name.lower()
     return any(w in n for w in ("count", "calls", "mmaps", "opens", "closes", "times", "hits", "events")) or n in (
-        "n", "#", "total", "num")
+        "n",
+        "#",
+        "total",
+        "num",
+    )
 
 
 def _is_id_column(name: str) -> bool:
@@ -194,8 +198,9 @@ def _json_buckets(rows: list) -> list[Bucket]:
     for r in rows:
         if isinstance(r, dict):
             lo, hi = r.get("min"), r.get("max")
-            out.append(Bucket(None if lo is None else float(lo), None if hi is None else float(hi) + 1,
-                              int(r.get("count", 0))))
+            out.append(
+                Bucket(None if lo is None else float(lo), None if hi is None else float(hi) + 1, int(r.get("count", 0)))
+            )
     return out
 
 
@@ -297,8 +302,16 @@ def parse(text: str) -> Output:
         if _looks_like_header(cells):
             header = cells
             continue
-        add(Record("table" if header else "line", "", (), cells=cells,
-                   header=header if len(header) == len(cells) else (), line=s))
+        add(
+            Record(
+                "table" if header else "line",
+                "",
+                (),
+                cells=cells,
+                header=header if len(header) == len(cells) else (),
+                line=s,
+            )
+        )
     return Output(records, total, truncated)
 
 

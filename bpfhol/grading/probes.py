@@ -21,12 +21,34 @@ _STRING = re.compile(r'"(?:\\.|[^"\\])*"')
 
 # bpftrace providers and their short forms.
 _BT_PROVIDERS = {
-    "tracepoint": "tracepoint", "t": "tracepoint", "rawtracepoint": "rawtracepoint", "rt": "rawtracepoint",
-    "kprobe": "kprobe", "k": "kprobe", "kretprobe": "kprobe", "kr": "kprobe",
-    "kfunc": "kfunc", "f": "kfunc", "fentry": "kfunc", "kretfunc": "kfunc", "fr": "kfunc", "fexit": "kfunc",
-    "uprobe": "uprobe", "u": "uprobe", "uretprobe": "uprobe", "ur": "uprobe", "usdt": "usdt", "U": "usdt",
-    "interval": "interval", "i": "interval", "profile": "profile", "p": "profile",
-    "software": "software", "s": "software", "hardware": "hardware", "h": "hardware",
+    "tracepoint": "tracepoint",
+    "t": "tracepoint",
+    "rawtracepoint": "rawtracepoint",
+    "rt": "rawtracepoint",
+    "kprobe": "kprobe",
+    "k": "kprobe",
+    "kretprobe": "kprobe",
+    "kr": "kprobe",
+    "kfunc": "kfunc",
+    "f": "kfunc",
+    "fentry": "kfunc",
+    "kretfunc": "kfunc",
+    "fr": "kfunc",
+    "fexit": "kfunc",
+    "uprobe": "uprobe",
+    "u": "uprobe",
+    "uretprobe": "uprobe",
+    "ur": "uprobe",
+    "usdt": "usdt",
+    "U": "usdt",
+    "interval": "interval",
+    "i": "interval",
+    "profile": "profile",
+    "p": "profile",
+    "software": "software",
+    "s": "software",
+    "hardware": "hardware",
+    "h": "hardware",
 }
 _BT_PROBE = re.compile(r"(?:^|,|\})\s*([A-Za-z]+):([\w:*/.\-\[\]{}]+)", re.M)
 _BT_SPECIAL = re.compile(r"(?:^|,|\})\s*(BEGIN|END)\b", re.M)
@@ -141,13 +163,18 @@ def require(probes: Probes | None, v: Verdict, syscall: str, hint: str, either_s
     if probes is None:
         return True
     if not probes.traces:
-        v.add("probes", False, "your program traces nothing: it has no probe but BEGIN, END or interval, so "
-                               "what it prints cannot come from the system; attach to a system call's tracepoint")
+        v.add(
+            "probes",
+            False,
+            "your program traces nothing: it has no probe but BEGIN, END or interval, so "
+            "what it prints cannot come from the system; attach to a system call's tracepoint",
+        )
         return False
     if probes.sees(syscall) is False and not (either_side and probes.sees(syscall, "exit") is not False):
         other = sorted(probes.enter | probes.exit)
         what = f"traces {', '.join(other)}, not {syscall}(2)" if other else f"has no probe on {syscall}(2)"
-        v.add("probes", False, f"your program {what}: its entry probe is tracepoint:syscalls:sys_enter_{syscall}"
-                               f" — {hint}")
+        v.add(
+            "probes", False, f"your program {what}: its entry probe is tracepoint:syscalls:sys_enter_{syscall} — {hint}"
+        )
         return False
     return True

@@ -24,11 +24,19 @@ MODES = ("quiet", "verbose", "debug", "audit", "batch", "strict", "lenient", "re
 def scenario(seed: int) -> dict[str, Any]:
     LAB.check_seed(seed)
     if seed == 0:
-        return {"wait_ms": pipewait.CLASSIC_WAIT_MS, "size_kib": digest.CLASSIC_SIZE_KIB,
-                "token": chatty.CLASSIC_TOKEN, "mode": chatty.CLASSIC_MODE}
+        return {
+            "wait_ms": pipewait.CLASSIC_WAIT_MS,
+            "size_kib": digest.CLASSIC_SIZE_KIB,
+            "token": chatty.CLASSIC_TOKEN,
+            "mode": chatty.CLASSIC_MODE,
+        }
     pick = chooser("io", seed)
-    return {"wait_ms": pick(WAITS_MS), "size_kib": pick(SIZES_KIB),
-            "token": "".join(pick("0123456789abcdef") for _ in range(6)), "mode": pick(MODES)}
+    return {
+        "wait_ms": pick(WAITS_MS),
+        "size_kib": pick(SIZES_KIB),
+        "token": "".join(pick("0123456789abcdef") for _ in range(6)),
+        "mode": pick(MODES),
+    }
 
 
 def workloads(seed: int) -> list[common.Workload]:
@@ -46,15 +54,30 @@ def answer_key(seed: int) -> dict[str, Any]:
         **key_header(seed),
         "latency": {
             "calls_per_second": common.TICK_HZ,
-            "slow": {"comm": pipewait.COMM, "syscall": "read", "nr": syscall_nr("read"), "wait_ms": sc["wait_ms"],
-                     "hist_us": hist_bucket(wait_us), "hist_us_bcc": log2_bucket(wait_us),
-                     "hist_ms": hist_bucket(sc["wait_ms"]), "sleeps": True},
-            "pacing": {"syscall": "clock_nanosleep", "nr": syscall_nr("clock_nanosleep"),
-                       "ms": tick_ms - sc["wait_ms"]},
+            "slow": {
+                "comm": pipewait.COMM,
+                "syscall": "read",
+                "nr": syscall_nr("read"),
+                "wait_ms": sc["wait_ms"],
+                "hist_us": hist_bucket(wait_us),
+                "hist_us_bcc": log2_bucket(wait_us),
+                "hist_ms": hist_bucket(sc["wait_ms"]),
+                "sleeps": True,
+            },
+            "pacing": {
+                "syscall": "clock_nanosleep",
+                "nr": syscall_nr("clock_nanosleep"),
+                "ms": tick_ms - sc["wait_ms"],
+            },
             "top": {"syscall": top, "nr": syscall_nr(top)},
-            "busy": {"comm": digest.COMM, "syscall": "getrandom", "nr": syscall_nr("getrandom"),
-                     "size_kib": sc["size_kib"],
-                     "bytes": sc["size_kib"] * 1024, "sleeps": False},
+            "busy": {
+                "comm": digest.COMM,
+                "syscall": "getrandom",
+                "nr": syscall_nr("getrandom"),
+                "size_kib": sc["size_kib"],
+                "bytes": sc["size_kib"] * 1024,
+                "sleeps": False,
+            },
         },
         "payloads": {
             "comm": chatty.COMM,
@@ -73,23 +96,25 @@ def answer_key(seed: int) -> dict[str, Any]:
 def describe(key: dict[str, Any]) -> str:
     lat, pay = key["latency"], key["payloads"]
     slow, busy = lat["slow"], lat["busy"]
-    return "\n".join([
-        f"Answer key: io lab, seed {key['seed']} ({key['scenario']} scenario) on {key['arch']}",
-        "",
-        "latency",
-        f"  slow calls:         {slow['comm']}'s {slow['syscall']}(2), about {slow['wait_ms']} ms each "
-        f"(hist of microseconds: {slow['hist_us']}; of milliseconds: {slow['hist_ms']}), asleep: "
-        "it waits on a timer",
-        f"  working calls:      {busy['comm']}'s {busy['syscall']}(2) of {busy['size_kib']} KiB, a fraction of a "
-        "millisecond on CPU, never asleep",
-        f"  {slow['comm']}'s time:    most in {lat['top']['syscall']}(2) ({lat['top']['nr']}): reads of "
-        f"{slow['wait_ms']} ms, pacing sleeps (clock_nanosleep) of {lat['pacing']['ms']} ms each tick",
-        "",
-        "payloads",
-        f"  {pay['comm']}'s stderr:    heartbeat lines ('{pay['heartbeat']}') and, every {pay['token_every_ms']} ms,",
-        f"                      '{pay['token_line']}': the token is {pay['token']}",
-        f"  {pay['comm']} reads:       {pay['settings']}, whose mode is {pay['mode']} ('{pay['mode_line']}')",
-    ])
+    return "\n".join(
+        [
+            f"Answer key: io lab, seed {key['seed']} ({key['scenario']} scenario) on {key['arch']}",
+            "",
+            "latency",
+            f"  slow calls:         {slow['comm']}'s {slow['syscall']}(2), about {slow['wait_ms']} ms each "
+            f"(hist of microseconds: {slow['hist_us']}; of milliseconds: {slow['hist_ms']}), asleep: "
+            "it waits on a timer",
+            f"  working calls:      {busy['comm']}'s {busy['syscall']}(2) of {busy['size_kib']} KiB, a fraction of a "
+            "millisecond on CPU, never asleep",
+            f"  {slow['comm']}'s time:    most in {lat['top']['syscall']}(2) ({lat['top']['nr']}): reads of "
+            f"{slow['wait_ms']} ms, pacing sleeps (clock_nanosleep) of {lat['pacing']['ms']} ms each tick",
+            "",
+            "payloads",
+            f"  {pay['comm']}'s stderr:    heartbeat lines ('{pay['heartbeat']}') and, every {pay['token_every_ms']} ms,",
+            f"                      '{pay['token_line']}': the token is {pay['token']}",
+            f"  {pay['comm']} reads:       {pay['settings']}, whose mode is {pay['mode']} ('{pay['mode_line']}')",
+        ]
+    )
 
 
 LAB = LabSpec(

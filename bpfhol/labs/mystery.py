@@ -54,16 +54,18 @@ def answer_key(seed: int) -> dict[str, Any]:
 
 def describe(key: dict[str, Any]) -> str:
     m = key["mystery"]
-    return "\n".join([
-        f"Answer key: mystery lab, seed {key['seed']} ({key['scenario']} scenario) on {key['arch']}",
-        "",
-        f"  {m['comm']} tries to open {m['path']} (relative to its directory) {m['attempts_per_second']} times a "
-        f"second;",
-        f"  {m['failing_syscall']}(2) fails every time with {m['ret']} ({m['errno']}): the template does not exist.",
-        f"  After each failure it waits {m['backoff_ms']} ms in {m['waiting_syscall']}(2) on a timer "
-        f"(hist of microseconds: {m['hist_us']}),",
-        "  then tries again; it never reports the error and never writes a report.",
-    ])
+    return "\n".join(
+        [
+            f"Answer key: mystery lab, seed {key['seed']} ({key['scenario']} scenario) on {key['arch']}",
+            "",
+            f"  {m['comm']} tries to open {m['path']} (relative to its directory) {m['attempts_per_second']} times a "
+            f"second;",
+            f"  {m['failing_syscall']}(2) fails every time with {m['ret']} ({m['errno']}): the template does not exist.",
+            f"  After each failure it waits {m['backoff_ms']} ms in {m['waiting_syscall']}(2) on a timer "
+            f"(hist of microseconds: {m['hist_us']}),",
+            "  then tries again; it never reports the error and never writes a report.",
+        ]
+    )
 
 
 LAB = LabSpec(

@@ -34,8 +34,9 @@ class LabError(RuntimeError):
 class LabProcess:
     """`bpfhol <lab> --seed N`, started and awaited. After start: `pids`, `privdir`, `key`."""
 
-    def __init__(self, lab: str, seed: int = 0, *args: str, state_dir: Path | None = None,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, lab: str, seed: int = 0, *args: str, state_dir: Path | None = None, env: dict[str, str] | None = None
+    ) -> None:
         self.spec = get(lab)
         self.seed = seed
         self._own_state = state_dir is None
@@ -44,8 +45,14 @@ class LabProcess:
         self.lines: list[str] = []
         self._ready = threading.Event()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bpfhol", lab, "--seed", str(seed), *args], cwd=config.ROOT, env=e, text=True,
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+            [sys.executable, "-m", "bpfhol", lab, "--seed", str(seed), *args],
+            cwd=config.ROOT,
+            env=e,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -71,8 +78,10 @@ class LabProcess:
         if not self._ready.wait(READY_TIMEOUT) or "ready" not in self.lines:
             self.kill()
             err = (self.proc.stderr.read() if self.proc.stderr else "").strip()
-            raise LabError(f"'bpfhol {self.spec.name} --seed {self.seed}' did not report ready within "
-                           f"{READY_TIMEOUT:.0f} s: {err or self.lines or 'no output'}")
+            raise LabError(
+                f"'bpfhol {self.spec.name} --seed {self.seed}' did not report ready within "
+                f"{READY_TIMEOUT:.0f} s: {err or self.lines or 'no output'}"
+            )
         state = read_state(str(self.state_dir), self.spec.name) or {}
         self.pids = {c["comm"]: c["pid"] for c in state.get("children", [])}
         self.privdir = state.get("privdir") or ""
@@ -120,8 +129,13 @@ class LabProcess:
     def cleanup(self) -> None:
         """After a supervisor died without cleaning up (SIGKILL): `bpfhol stop` on its state removes what it left."""
         if read_state(str(self.state_dir), self.spec.name) is not None:
-            subprocess.run([sys.executable, "-m", "bpfhol", "stop"], cwd=config.ROOT, capture_output=True,
-                           env=dict(os.environ, BPFHOL_STATE_DIR=str(self.state_dir)), timeout=60)
+            subprocess.run(
+                [sys.executable, "-m", "bpfhol", "stop"],
+                cwd=config.ROOT,
+                capture_output=True,
+                env=dict(os.environ, BPFHOL_STATE_DIR=str(self.state_dir)),
+                timeout=60,
+            )
         if self._own_state:
             shutil.rmtree(self.state_dir, ignore_errors=True)
 

@@ -53,10 +53,8 @@ def log2_bucket(value: int) -> str:
 # The syscall numbers the io and mystery labs' answers name (uapi asm/unistd_64.h on x86_64,
 # asm-generic/unistd.h on arm64): raw_syscalls programs print numbers, not names.
 _SYSCALL_NR = {
-    "x86_64": {"read": 0, "write": 1, "openat": 257, "clock_nanosleep": 230, "timerfd_settime": 286,
-               "getrandom": 318},
-    "aarch64": {"read": 63, "write": 64, "openat": 56, "clock_nanosleep": 115, "timerfd_settime": 86,
-                "getrandom": 278},
+    "x86_64": {"read": 0, "write": 1, "openat": 257, "clock_nanosleep": 230, "timerfd_settime": 286, "getrandom": 318},
+    "aarch64": {"read": 63, "write": 64, "openat": 56, "clock_nanosleep": 115, "timerfd_settime": 86, "getrandom": 278},
 }
 
 

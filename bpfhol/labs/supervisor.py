@@ -212,8 +212,7 @@ def _remove_privdir(path: str, uid: int, gid: int, lab: str) -> bool:
         and stat.S_ISDIR(st.st_mode)
         and st.st_uid in (uid, os.geteuid())
     ):
-        print(f"bpfhol: not removing {path}: not a bpfhol private directory owned by uid {uid}",
-              file=sys.stderr)
+        print(f"bpfhol: not removing {path}: not a bpfhol private directory owned by uid {uid}", file=sys.stderr)
         return False
     if os.geteuid() != 0 or st.st_uid == 0:  # ours (not yet handed over, if root): no one else's tree
         shutil.rmtree(path, ignore_errors=True)
@@ -311,9 +310,7 @@ def _check_duration(duration: float | None) -> None:
         raise UsageError(f"--duration must be a positive number of seconds (got {duration})")
 
 
-def _child(
-    workload: common.Workload, pgid: int, uid: int, gid: int, privdir: str, ready_w: int, parent: int
-) -> None:
+def _child(workload: common.Workload, pgid: int, uid: int, gid: int, privdir: str, ready_w: int, parent: int) -> None:
     """In a forked child: become the workload, never return to the supervisor's code."""
     code = 1
     try:
@@ -483,8 +480,10 @@ def _supervise(sdir: str, lab: LabSpec, seed: int, duration: float | None) -> in
             signal.setitimer(signal.ITIMER_REAL, duration)
         pid, status = os.waitpid(-1, 0)  # returns only if a workload dies; signals raise _Stop
         w = children.get(pid)
-        failed.append(f"{w.comm if w else '?'} (pid {pid}) exited with status "
-                      f"{os.waitstatus_to_exitcode(status)}; stopping the others")
+        failed.append(
+            f"{w.comm if w else '?'} (pid {pid}) exited with status "
+            f"{os.waitstatus_to_exitcode(status)}; stopping the others"
+        )
         children.pop(pid, None)
         return 1
     except _Stop as e:
@@ -510,8 +509,10 @@ def _say(line: str) -> None:
 
 
 def _print_table(lab: LabSpec, seed: int, children: dict[int, common.Workload], privdir: str, uid: int) -> None:
-    _say(f"bpfhol {lab.name}: seed {seed} ({lab.scenario_name(seed)} scenario); workloads run as "
-         f"{_user_name(uid)} in {privdir}")
+    _say(
+        f"bpfhol {lab.name}: seed {seed} ({lab.scenario_name(seed)} scenario); workloads run as "
+        f"{_user_name(uid)} in {privdir}"
+    )
     _say(f"{'COMM':<10} {'PID':>7}  WHAT IT DOES")
     for pid, w in children.items():
         _say(f"{w.comm:<10} {pid:>7}  {w.about}")
@@ -554,11 +555,15 @@ def status(as_json: bool = False) -> int:
         sup = state.get("supervisor") or {}
         name = state["lab"]
         if state["alive"]:
-            print(f"{name} lab running: supervisor pid {sup.get('pid')}, seed {state.get('seed')}, "
-                  f"since {time.strftime('%H:%M:%S', time.localtime(state.get('started', 0)))}")
+            print(
+                f"{name} lab running: supervisor pid {sup.get('pid')}, seed {state.get('seed')}, "
+                f"since {time.strftime('%H:%M:%S', time.localtime(state.get('started', 0)))}"
+            )
         else:
-            print(f"{name} lab supervisor (pid {sup.get('pid')}) is gone; 'bpfhol stop' or the next start "
-                  "cleans up after it")
+            print(
+                f"{name} lab supervisor (pid {sup.get('pid')}) is gone; 'bpfhol stop' or the next start "
+                "cleans up after it"
+            )
         live = [c for c in state["children"] if c["alive"]]
         if not live:
             print("no workload processes left")

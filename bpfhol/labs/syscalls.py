@@ -26,9 +26,24 @@ MAX_PAGES = 16
 
 # Names a seeded opener picks from (3 to 6 of them).
 FILE_POOL = (
-    "settings.json", "users.csv", "index.html", "report.pdf", "session.log", "photo.jpg",
-    "archive.tar", "keys.pem", "backup.sql", "readme.md", "schema.xml", "model.bin",
-    "queue.dat", "metrics.prom", "profile.yaml", "history.txt", "inventory.db", "theme.css",
+    "settings.json",
+    "users.csv",
+    "index.html",
+    "report.pdf",
+    "session.log",
+    "photo.jpg",
+    "archive.tar",
+    "keys.pem",
+    "backup.sql",
+    "readme.md",
+    "schema.xml",
+    "model.bin",
+    "queue.dat",
+    "metrics.prom",
+    "profile.yaml",
+    "history.txt",
+    "inventory.db",
+    "theme.css",
 )
 
 
@@ -159,21 +174,32 @@ def describe(key: dict[str, Any]) -> str:
         ("mmap(2)", None),
         ("top mmap caller", f"{m['comm']} (about {m['calls_per_second']} calls a second)"),
         ("mapping sizes", f"{sizes} KiB ({', '.join(map(str, m['pages']))} pages)"),
-        ("shared / private", f"{m['shared_percent']} % MAP_SHARED (flags {m['flags_shared']}), "
-                             f"{m['private_percent']} % MAP_PRIVATE (flags {m['flags_private']})"),
+        (
+            "shared / private",
+            f"{m['shared_percent']} % MAP_SHARED (flags {m['flags_shared']}), "
+            f"{m['private_percent']} % MAP_PRIVATE (flags {m['flags_private']})",
+        ),
         ("open(2) / openat(2)", None),
         (f"{opn['comm']} opens", ", ".join(opn["files"]) + f" (in its directory {opn['dir']}/)"),
         (old["comm"], how_old),
-        (f"{tmp['comm']} creates", f"O_TMPFILE files (flags {tmp['o_tmpfile_flags']}; O_TMPFILE is "
-                                   f"{tmp['o_tmpfile']}) and, alternating with them, {tmp['mkstemp_names']} "
-                                   f"files ({tmp['mkstemp_flags']}, {tmp['mkstemp_flags_hex']}), removed at once"),
+        (
+            f"{tmp['comm']} creates",
+            f"O_TMPFILE files (flags {tmp['o_tmpfile_flags']}; O_TMPFILE is "
+            f"{tmp['o_tmpfile']}) and, alternating with them, {tmp['mkstemp_names']} "
+            f"files ({tmp['mkstemp_flags']}, {tmp['mkstemp_flags_hex']}), removed at once",
+        ),
         ("close(2)", None),
-        (c["comm"], f"closes {c['file']}'s descriptor twice and descriptors it never opened "
-                    f"({c['never_opened_fds'][0]}..{c['never_opened_fds'][-1]}): ret {c['ebadf']} (EBADF); "
-                    "its first close of the journal returns 0"),
+        (
+            c["comm"],
+            f"closes {c['file']}'s descriptor twice and descriptors it never opened "
+            f"({c['never_opened_fds'][0]}..{c['never_opened_fds'][-1]}): ret {c['ebadf']} (EBADF); "
+            "its first close of the journal returns 0",
+        ),
     ]
-    lines = [f"Answer key: seed {key['seed']} ({key['scenario']} scenario) on {key['arch']}, "
-             f"page size {key['page_size']} bytes"]
+    lines = [
+        f"Answer key: seed {key['seed']} ({key['scenario']} scenario) on {key['arch']}, "
+        f"page size {key['page_size']} bytes"
+    ]
     for label, text in rows:
         lines += ["", label] if text is None else [f"  {label + ':':<19} {text}"]
     return "\n".join(lines)

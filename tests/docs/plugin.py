@@ -68,8 +68,11 @@ class _Docs:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--docs-project", default=None, help="course checkout whose docs/ examples run")
-    parser.addoption("--update-shown", action="store_true",
-                     help="rewrite the shown output of each selected example whose live run passes")
+    parser.addoption(
+        "--update-shown",
+        action="store_true",
+        help="rewrite the shown output of each selected example whose live run passes",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -77,8 +80,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if (root / "mkdocs.yml").exists():
         update = bool(config.getoption("--update-shown"))
         if update and bpfhol_config.seed() != CAPTURE_SEED:
-            raise pytest.UsageError(f"--update-shown captures with seed {CAPTURE_SEED}, the seed the pages show: "
-                                    "unset BPFHOL_SEED")
+            raise pytest.UsageError(
+                f"--update-shown captures with seed {CAPTURE_SEED}, the seed the pages show: unset BPFHOL_SEED"
+            )
         config._bpfhol_docs = _Docs(Project(root), update)  # type: ignore[attr-defined]
     if bpf_unavailable() is None:  # the whole session leaves nothing behind either
         config._bpfhol_baseline = Baseline.take()  # type: ignore[attr-defined]
@@ -169,7 +173,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         tr.write_line(f"  skipped {ex_id}: {why}")
     skips = tr.stats.get("skipped", [])
     reasons = {r.longrepr[2] for r in skips if isinstance(r.longrepr, tuple) and ".md" in r.nodeid} - set(
-        f"Skipped: {w}" for w in docs.unmet.values())
+        f"Skipped: {w}" for w in docs.unmet.values()
+    )
     for reason in sorted(reasons):
         tr.write_line(f"  skipped: {reason}")
     for ill in docs.parser.illustrations:

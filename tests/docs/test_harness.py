@@ -33,15 +33,34 @@ def course(tmp_path: Path) -> Path:
 
 
 def docs_suite(
-    course: Path, *args: str, nobody: bool = False, ci: bool = False, sigint_ignored: bool = False,
+    course: Path,
+    *args: str,
+    nobody: bool = False,
+    ci: bool = False,
+    sigint_ignored: bool = False,
     env_extra: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "BPFHOL_SEED")}
     env.update(env_extra or {})
     if ci:
         env["CI"] = "true"
-    cmd = [sys.executable, "-m", "pytest", "-o", "addopts=", "-p", "tests.docs.plugin", "-p", "no:cacheprovider",
-           "--docs-project", str(course), "--rootdir", str(course), str(course / "docs"), *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-o",
+        "addopts=",
+        "-p",
+        "tests.docs.plugin",
+        "-p",
+        "no:cacheprovider",
+        "--docs-project",
+        str(course),
+        "--rootdir",
+        str(course),
+        str(course / "docs"),
+        *args,
+    ]
     if nobody:
         return run_as_nobody(cmd, cwd=ROOT, trees=[ROOT, course], env=env, timeout=120)
     # As a CI script's `cmd &` would start it: SIGINT ignored, inherited by everything below.

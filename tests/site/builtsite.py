@@ -148,7 +148,7 @@ class Page:
     def code_blocks(self, lang: str | None = None) -> list[CodeBlock]:
         blocks = []
         for div in self.article.find_all(lambda e: e.tag == "div" and "highlight" in e.classes):
-            langs = [c[len("language-"):] for c in div.classes if c.startswith("language-")]
+            langs = [c[len("language-") :] for c in div.classes if c.startswith("language-")]
             code = div.find(lambda e: e.tag == "code")
             if code is None:
                 continue

@@ -119,8 +119,9 @@ def _solution_target(site: Site) -> tuple[Page, int]:
     raise AssertionError("unreachable")
 
 
-def test_solution_is_collapsed_and_opens_on_click(site: Site, base_url: str, browser,
-                                                  request: pytest.FixtureRequest) -> None:
+def test_solution_is_collapsed_and_opens_on_click(
+    site: Site, base_url: str, browser, request: pytest.FixtureRequest
+) -> None:
     target, index = _solution_target(site)
     with browser_page(browser, base_url, viewport=DESKTOP) as (page, visit):
         page.goto(base_url + target.rel)

@@ -50,9 +50,7 @@ def test_every_page_has_a_title_and_one_h1(site: Site) -> None:
 
 def _shows_page_source(element: Element) -> bool:
     """Text inside a ```markdown block: a page showing how snippets are written (escaped as ;--8<--)."""
-    return any(
-        a.tag == "div" and a.classes & {"language-markdown", "language-md"} for a in element.ancestors()
-    )
+    return any(a.tag == "div" and a.classes & {"language-markdown", "language-md"} for a in element.ancestors())
 
 
 def _text_nodes(element: Element):
@@ -115,10 +113,7 @@ def test_command_blocks_have_no_prompt(site: Site) -> None:
     if not blocks:
         skip_or_fail("no page has a sh command block yet")
     prompts = [
-        f"{page.rel}: {line}"
-        for page, b in blocks
-        for line in b.text.splitlines()
-        if re.match(r"\s*[$%] ", line)
+        f"{page.rel}: {line}" for page, b in blocks for line in b.text.splitlines() if re.match(r"\s*[$%] ", line)
     ]
     assert not prompts, prompts
 
@@ -143,8 +138,18 @@ def _external_loads(page: Page, site_dir: Path) -> list[str]:
             if "stylesheet" in rels and not EXTERNAL.match(a.get("href", "")):
                 css_files.append((page.path.parent / a["href"].split("?")[0]).resolve())
         for attr in ("src", "poster", "data"):
-            if attr in a and e.tag in {"script", "img", "iframe", "source", "video", "audio", "embed", "object",
-                                        "track", "input"}:
+            if attr in a and e.tag in {
+                "script",
+                "img",
+                "iframe",
+                "source",
+                "video",
+                "audio",
+                "embed",
+                "object",
+                "track",
+                "input",
+            }:
                 urls.append((e.tag, a[attr]))
         for attr in ("srcset", "imagesrcset"):
             for part in a.get(attr, "").split(","):

@@ -3,7 +3,8 @@ from time import sleep
 
 from bcc import BPF
 
-b = BPF(text=r"""
+b = BPF(
+    text=r"""
 struct key_t { u32 pid; u32 fd; char comm[16]; };
 BPF_HASH(entry, u32, u32);
 BPF_HASH(bad, struct key_t, u64);
@@ -30,7 +31,8 @@ TRACEPOINT_PROBE(syscalls, sys_exit_close)
     entry.delete(&tid);
     return 0;
 }
-""")
+"""
+)
 try:
     sleep(1e6)
 except KeyboardInterrupt:

@@ -3,7 +3,8 @@ from time import sleep
 
 from bcc import BPF
 
-b = BPF(text=r"""
+b = BPF(
+    text=r"""
 struct key_t { char comm[16]; u64 kib; };
 BPF_HASH(sizes, struct key_t, u64);
 TRACEPOINT_PROBE(syscalls, sys_enter_mmap)
@@ -14,7 +15,8 @@ TRACEPOINT_PROBE(syscalls, sys_enter_mmap)
     sizes.increment(key);
     return 0;
 }
-""")
+"""
+)
 try:
     sleep(1e6)
 except KeyboardInterrupt:

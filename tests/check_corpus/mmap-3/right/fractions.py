@@ -3,7 +3,8 @@ from time import sleep
 
 from bcc import BPF
 
-b = BPF(text=r"""
+b = BPF(
+    text=r"""
 struct key_t { char comm[16]; u32 shared; };
 BPF_HASH(calls, struct key_t, u64);
 TRACEPOINT_PROBE(syscalls, sys_enter_mmap)
@@ -15,7 +16,8 @@ TRACEPOINT_PROBE(syscalls, sys_enter_mmap)
     calls.increment(key);
     return 0;
 }
-""")
+"""
+)
 try:
     sleep(1e6)
 except KeyboardInterrupt:

@@ -1,7 +1,8 @@
 # BCC: one line per open, as it happens.
 from bcc import BPF
 
-b = BPF(text=r"""
+b = BPF(
+    text=r"""
 struct ev_t { u32 at; char name[64]; };
 BPF_PERF_OUTPUT(events);
 static int ev(void *ctx, const char __user *f, u32 at)
@@ -14,7 +15,8 @@ static int ev(void *ctx, const char __user *f, u32 at)
 }
 TRACEPOINT_PROBE(syscalls, sys_enter_open) { return ev(args, args->filename, 0); }
 TRACEPOINT_PROBE(syscalls, sys_enter_openat) { return ev(args, args->filename, 1); }
-""")
+"""
+)
 
 
 def show(cpu, data, size):

@@ -3,7 +3,8 @@ from time import sleep
 
 from bcc import BPF
 
-b = BPF(text=r"""
+b = BPF(
+    text=r"""
 struct key_t { u32 at; char comm[16]; char name[64]; };
 BPF_HASH(opens, struct key_t, u64);
 static int count_open(const char __user *f, u32 at)
@@ -17,7 +18,8 @@ static int count_open(const char __user *f, u32 at)
 }
 TRACEPOINT_PROBE(syscalls, sys_enter_open) { return count_open(args->filename, 0); }
 TRACEPOINT_PROBE(syscalls, sys_enter_openat) { return count_open(args->filename, 1); }
-""")
+"""
+)
 try:
     sleep(1e6)
 except KeyboardInterrupt:

@@ -1,7 +1,8 @@
 # BCC: per event, the kind named in words.
 from bcc import BPF
 
-b = BPF(text=r"""
+b = BPF(
+    text=r"""
 #include <uapi/linux/fcntl.h>
 struct ev_t { u32 pid; u32 kind; char comm[16]; char name[64]; };
 BPF_PERF_OUTPUT(events);
@@ -20,7 +21,8 @@ TRACEPOINT_PROBE(syscalls, sys_enter_openat)
     events.perf_submit(args, &e, sizeof(e));
     return 0;
 }
-""")
+"""
+)
 
 
 def show(cpu, data, size):

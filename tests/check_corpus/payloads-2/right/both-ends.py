@@ -3,7 +3,8 @@ import sys
 
 from bcc import BPF
 
-b = BPF(text=r"""
+b = BPF(
+    text=r"""
 BPF_HASH(bufs, u32, u64);
 BPF_PERF_OUTPUT(out);
 struct line_t { char text[64]; };
@@ -24,7 +25,8 @@ TRACEPOINT_PROBE(syscalls, sys_exit_read) {
     bufs.delete(&tid);
     return 0;
 }
-""".replace("PID", sys.argv[1]))
+""".replace("PID", sys.argv[1])
+)
 
 
 def show(cpu, data, size):
