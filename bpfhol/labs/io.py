@@ -110,7 +110,8 @@ def describe(key: dict[str, Any]) -> str:
             f"{slow['wait_ms']} ms, pacing sleeps (clock_nanosleep) of {lat['pacing']['ms']} ms each tick",
             "",
             "payloads",
-            f"  {pay['comm']}'s stderr:    heartbeat lines ('{pay['heartbeat']}') and, every {pay['token_every_ms']} ms,",
+            f"  {pay['comm']}'s stderr:    heartbeat lines ('{pay['heartbeat']}') and, "
+            f"every {pay['token_every_ms']} ms,",
             f"                      '{pay['token_line']}': the token is {pay['token']}",
             f"  {pay['comm']} reads:       {pay['settings']}, whose mode is {pay['mode']} ('{pay['mode_line']}')",
         ]

@@ -60,7 +60,8 @@ def describe(key: dict[str, Any]) -> str:
             "",
             f"  {m['comm']} tries to open {m['path']} (relative to its directory) {m['attempts_per_second']} times a "
             f"second;",
-            f"  {m['failing_syscall']}(2) fails every time with {m['ret']} ({m['errno']}): the template does not exist.",
+            f"  {m['failing_syscall']}(2) fails every time with {m['ret']} ({m['errno']}): "
+            f"the template does not exist.",
             f"  After each failure it waits {m['backoff_ms']} ms in {m['waiting_syscall']}(2) on a timer "
             f"(hist of microseconds: {m['hist_us']}),",
             "  then tries again; it never reports the error and never writes a report.",
