@@ -91,10 +91,11 @@ class Figure:
     name: str
     inputs: tuple[Path, ...]  # what the SVG is made from: its hash is stamped into the SVG
     render: Callable[[], str]
+    out: Path | None = None  # where the SVG goes (default: docs/figures/<name>.svg)
 
     @property
     def svg(self) -> Path:
-        return FIGURES / f"{self.name}.svg"
+        return self.out or FIGURES / f"{self.name}.svg"
 
     def digest(self) -> str:
         return digest(self.inputs)

@@ -14,9 +14,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-WIDTH = 470
+WIDTH = 520
 LEFT = 12  # left margin of labels and bars
-BAR_MAX = 330  # px of the longest whisker
+BAR_MAX = 280  # px of the longest whisker
 ROW = 46  # label line + bar
 FONT = 13
 GREY = "#7b8088"
@@ -41,20 +41,18 @@ def _nice_max(value: float) -> float:
 
 
 def _text(x: float, y: float, s: str, *, size: int = FONT, fill: str = GREY, anchor: str = "start") -> str:
-    return (
-        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{fill}" text-anchor="{anchor}">{escape(s)}</text>'
-    )
+    return f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{fill}" text-anchor="{anchor}">{escape(s)}</text>'
 
 
 def panel(configs: list[dict[str, Any]], key: str, title: str, top: float, fill: str) -> tuple[list[str], float]:
     """SVG elements of one panel starting at y=`top`, and the y where it ends."""
-    rows = [(c["label"], c[key]) for c in configs]
-    highest = max((max(v) for _, v in rows if v), default=1.0)
+    rows = [(c["label"], c[key], c.get("runs_per_call") or [0.0]) for c in configs]
+    highest = max((max(v) for _, v, _ in rows if v), default=1.0)
     top_value = _nice_max(max(highest, 1.0))
     scale = BAR_MAX / top_value
     out = [_text(LEFT, top + 16, title, size=14)]
     y = top + 30
-    for label, values in rows:
+    for label, values, runs in rows:
         out.append(_text(LEFT, y + 13, label))
         bar_y = y + 19
         if not values:
@@ -72,7 +70,10 @@ def panel(configs: list[dict[str, Any]], key: str, title: str, top: float, fill:
                 f'<path d="M{x_lo:.1f},{cy:.1f}H{x_hi:.1f}M{x_lo:.1f},{cy - 6:.1f}V{cy + 6:.1f}'
                 f'M{x_hi:.1f},{cy - 6:.1f}V{cy + 6:.1f}" stroke="{GREY}" stroke-width="1.5" fill="none"/>'
             )
-            out.append(_text(x_hi + 6, bar_y + 14, f"{mid:.0f}  ({lo:.0f}–{hi:.0f})", size=12))
+            figure = f"{mid:.0f}  ({lo:.0f}–{hi:.0f})"
+            if key == "program_run_ns":  # how often it ran says whose calls those runs were
+                figure += f", {statistics.median(runs):.2f} runs/call"
+            out.append(_text(x_hi + 6, bar_y + 14, figure, size=12))
         y += ROW
     # The axis: 0 and its end, under the bars.
     out.append(f'<path d="M{LEFT},{y + 4:.1f}H{LEFT + BAR_MAX}" stroke="{GREY}" stroke-width="1"/>')
@@ -95,20 +96,19 @@ def render(data_file: Path) -> str:
         elements, y = panel(configs, key, title, y, fill)
         body += elements
         y += 8
-    note = (
-        f"Linux {m['kernel']} {m['arch']}, {m['cpus']} CPUs, {m['bpftrace']}, {m['date']}:"
-        f" median (range) of {data['rounds']} rounds"
-    )
-    body.append(_text(LEFT, y + 6, note, size=12))
-    height = y + 18
     untraced = statistics.median(data["untraced_ns"])
-    body.append(_text(LEFT, y + 24, f"untraced: {untraced:.0f} ns per getppid() call (median)", size=12))
-    height += 18
+    notes = (
+        f"Linux {m['kernel']} {m['arch']}, {m['cpus']} CPUs, {m['bpftrace']}, {m['date']}",
+        f"bars: median of {data['rounds']} rounds; whiskers: their range",
+        f"untraced: {untraced:.0f} ns per getppid() call (median)",
+    )
+    for note in notes:
+        body.append(_text(LEFT, y + 6, note, size=12))
+        y += 18
+    height = y
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
         f'<svg width="{WIDTH}" height="{height:.0f}" viewBox="0 0 {WIDTH} {height:.0f}"'
         ' xmlns="http://www.w3.org/2000/svg" font-family="DejaVu Sans,Verdana,Bitstream Vera Sans,sans-serif">\n'
-        f"<title>What tracing a system call cost, per bpftrace program</title>\n"
-        + "\n".join(body)
-        + "\n</svg>\n"
+        f"<title>What tracing a system call cost, per bpftrace program</title>\n" + "\n".join(body) + "\n</svg>\n"
     )
