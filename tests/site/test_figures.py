@@ -252,6 +252,8 @@ def test_figures_load_and_read_in_the_browser(
     try:
         page = context.new_page()
         page.on("request", lambda r: None if r.url.startswith((base_url, "data:", "blob:")) else foreign.append(r.url))
+        page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
+        page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
         for target, imgs in pages:
             page.goto(base_url + target.rel)
             page.wait_for_load_state("load")
