@@ -24,6 +24,9 @@ figures `bpftool prog show` prints, read here from /proc/PID/fdinfo of bpftrace'
 give what one run of the program itself costs, apart from the tracepoint machinery around it.
 The sysctl is restored afterwards.  Medians over the rounds, and the range, are printed.
 
+Part 3's figures are also written to docs/figures/data/syscall-overhead.json (--data), and the
+raw syscalls page's chart is redrawn from that file (devtools/figures.py).
+
 Needs root. The loop is x86_64 code; elsewhere a Python loop of os.getppid() is timed instead
 (its figures include the interpreter's own cost per call).
 """
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import json
 import mmap
 import os
 import platform
@@ -44,6 +48,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from bpfhol import bpftrace
 from bpfhol.config import bpftrace_command
@@ -254,7 +260,7 @@ def _spread(values: list[float]) -> str:
     return f"{statistics.median(values):+7.1f}  [{min(values):+.1f} .. {max(values):+.1f}]"
 
 
-def part_ab(calls: int, rounds: int) -> None:
+def part_ab(calls: int, rounds: int) -> dict[str, Any]:
     loop, what, free = make_loop()
     deltas: dict[str, list[float]] = {label: [] for label, _ in CONFIGS}
     per_run: dict[str, list[float]] = {label: [] for label, _ in CONFIGS}
@@ -295,6 +301,48 @@ def part_ab(calls: int, rounds: int) -> None:
             )
     finally:
         free()
+    return {
+        "loop": what,
+        "calls": calls,
+        "rounds": rounds,
+        "untraced_ns": base,
+        "configs": [
+            {
+                "label": label,
+                "program": program,
+                "traced_minus_untraced_ns": deltas[label],
+                "program_run_ns": per_run[label],
+                "runs_per_call": runs_per_call[label],
+            }
+            for label, program in CONFIGS
+        ],
+    }
+
+
+DATA = Path(__file__).resolve().parent.parent / "docs" / "figures" / "data" / "syscall-overhead.json"
+
+
+def bpftrace_version() -> str:
+    out = subprocess.run([*bpftrace_command(), "--version"], capture_output=True, text=True, timeout=WAIT, check=False)
+    return out.stdout.strip() or "unknown"
+
+
+def write_data(path: Path, ab: dict[str, Any], bpftrace: str) -> None:
+    """Part 3's figures as JSON, with the machine they were measured on (the chart's input)."""
+    record = {
+        "machine": {
+            "kernel": platform.release(),
+            "arch": platform.machine(),
+            "cpus": os.cpu_count(),
+            "date": time.strftime("%Y-%m-%d"),
+            "bpftrace": bpftrace,
+        },
+        **ab,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    tmp.replace(path)
 
 
 def part_attach() -> None:
@@ -324,6 +372,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-attach", action="store_true", help="skip part 2 (it takes about a minute here)")
     ap.add_argument("--ab-rounds", type=int, default=5, help="rounds of part 3 (0 skips it)")
     ap.add_argument("--only-ab", action="store_true", help="run part 3 only")
+    ap.add_argument(
+        "--data",
+        type=Path,
+        default=DATA,
+        help="where part 3's figures go as JSON, and the chart is redrawn from (default: %(default)s)",
+    )
+    ap.add_argument("--no-data", action="store_true", help="write no data file and leave the chart alone")
     args = ap.parse_args(argv)
     if os.geteuid() != 0:
         print("benchmarks.syscall_overhead: bpftrace loads BPF programs: run it as root", file=sys.stderr)
@@ -342,7 +397,14 @@ def main(argv: list[str] | None = None) -> int:
             if not args.no_attach:
                 part_attach()
         if args.ab_rounds > 0:
-            part_ab(args.calls, args.ab_rounds)
+            ab = part_ab(args.calls, args.ab_rounds)
+            if not args.no_data:
+                write_data(args.data, ab, bpftrace_version())
+                print(f"part 3's figures written to {args.data}", flush=True)
+                if args.data.resolve() == DATA:
+                    from devtools import figures
+
+                    figures.main([])
     except (BenchError, FileNotFoundError, subprocess.TimeoutExpired) as e:
         print(f"benchmarks.syscall_overhead: {e}", file=sys.stderr)
         return 1
