@@ -64,7 +64,7 @@ def solution_file(ex: Example, tmp: Path) -> Path:
 
 
 def corpus(which: str) -> list[tuple[str, Path]]:
-    return sorted((ex.name, f) for ex in CORPUS.iterdir() if ex.is_dir() for f in (ex / which).iterdir())
+    return sorted((ex.name, f) for ex in CORPUS.iterdir() if (ex / which).is_dir() for f in (ex / which).iterdir())
 
 
 def cmd(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:

@@ -72,7 +72,7 @@ def _judge_by_name(ev: Evidence, v: Verdict, top: Record, shown: str) -> None:
     named = [c for c in labels(top) if c in leaders] or [p for p in ids(top) if p in leader_pids]
     if named:
         v.add("answer", True, f"{named[0]} makes the most mmap(2) calls: your output ranks it first")
-        _judge_count(ev, v, top, named[0], max(by_comm.get(c, 0) for c in leaders) if by_comm else 0)
+        _judge_count(v, top, max(by_comm.get(c, 0) for c in leaders) if by_comm else 0)
         return
     mapped = any(c in by_comm for c in labels(top)) or any(p in ev.pids_of(c) for c in by_comm for p in ids(top))
     if by_comm and not mapped:
@@ -91,14 +91,14 @@ def _judge_by_name(ev: Evidence, v: Verdict, top: Record, shown: str) -> None:
         )
 
 
-def _judge_count(ev: Evidence, v: Verdict, top: Record, shown: str, real: int) -> None:
+def _judge_count(v: Verdict, top: Record, real: int) -> None:
     """A count far above what the process did counts other calls too (a probe on every syscall)."""
     count = top.count() or 0
     if real and count > 2.0 * real + 20:
         v.add(
             "count",
             False,
-            f"your count for {shown} is more than twice the mmap(2) calls it made in the window: "
+            "your top count is more than twice the mmap(2) calls that process made in the window: "
             "are you counting other calls too?",
         )
 
@@ -177,8 +177,14 @@ def _size_groups(ev: Evidence, records: list[Record]) -> tuple[list[facts.Interv
                 if n is not None and c.strip() not in pids:
                     columns.setdefault(i, []).append(n)
     groups += [facts.point_intervals(name, vals) for name, vals in by_map.items()]
-    groups += [facts.point_intervals(f"column {i + 1}", vals) for i, vals in columns.items()]
+    groups += [facts.point_intervals(f"the {_ordinal(i)} column", vals) for i, vals in columns.items()]
     return groups, pow2
+
+
+def _ordinal(i: int) -> str:
+    """A column's place in words: feedback that shows no numbers cannot be read as sizes."""
+    words = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+    return words[i] if i < len(words) else "last"
 
 
 def _scaled(g: facts.Intervals, sizes: list[int], page: int) -> float | None:
