@@ -13,7 +13,7 @@ from bpfhol.grading import facts
 from bpfhol.grading.evidence import Evidence
 from bpfhol.grading.exercises.registry import Family
 from bpfhol.grading.parse import Record
-from bpfhol.grading.probes import require
+from bpfhol.grading.probes import traces_anything
 from bpfhol.grading.verdict import Verdict
 
 CLOSE = Family("close", page="syscalls/exercises-close.md", reference=True)
@@ -156,8 +156,7 @@ def _judge_only_failures(ev: Evidence, v: Verdict, cl: _Closes) -> None:
     question="Find every close(2) call on an invalid file descriptor: the process (pid and name) and the descriptor.",
 )
 def bad_closes(ev: Evidence, v: Verdict) -> None:
-    if ev.probes is not None and not ev.probes.traces:
-        require(ev.probes, v, "close", "")
+    if not traces_anything(ev.probes, v):
         return
     cl = _Closes.of(ev)
     if not cl.records:

@@ -12,7 +12,7 @@ import re
 from bpfhol.grading.evidence import Evidence
 from bpfhol.grading.exercises.registry import Family
 from bpfhol.grading.parse import Record, number
-from bpfhol.grading.probes import require
+from bpfhol.grading.probes import traces_anything
 from bpfhol.grading.verdict import Verdict
 
 OPEN = Family("open", page="syscalls/exercises-open.md", reference=True)
@@ -150,8 +150,7 @@ def _judge_processes(f: _Files, v: Verdict, missing: list[str]) -> None:
 
 
 def _judge_files(ev: Evidence, v: Verdict, by_process: bool) -> None:
-    if ev.probes is not None and not ev.probes.traces:
-        require(ev.probes, v, "openat", "")
+    if not traces_anything(ev.probes, v):
         return
     f = _Files(ev)
     missing = _judge_present(f, v)
@@ -280,8 +279,7 @@ def _judge_only(ev: Evidence, v: Verdict) -> None:
     question="Show only the opens that create temporary files, using the flags argument.",
 )
 def tempfiles(ev: Evidence, v: Verdict) -> None:
-    if ev.probes is not None and not ev.probes.traces:
-        require(ev.probes, v, "openat", "")
+    if not traces_anything(ev.probes, v):
         return
     _judge_mkstemp(ev, v)
     _judge_o_tmpfile(ev, v)
