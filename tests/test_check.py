@@ -355,7 +355,14 @@ def told_answers(exercise: str, key: dict[str, Any]) -> list[re.Pattern[str]]:
     ex = EXERCISES[exercise]
     given = f"{ex.question} {ex.section}"
     values = {str(v) for v in _leaves(key[exercise.rsplit("-", 1)[0]]) if not isinstance(v, bool)}
-    return [_as_word(v) for v in sorted(values) if re.search(r"[A-Za-z0-9]", v) and not _as_word(v).search(given)]
+    return [_as_word(v) for v in sorted(values) if re.search(r"[A-Za-z0-9]", v) and not _gives(given, v)]
+
+
+def _gives(question: str, value: str) -> bool:
+    """Does the question name the value? A word may be inflected ("reads" gives read); a number not."""
+    if re.fullmatch(r"-?[\d.]+", value):
+        return _as_word(value).search(question) is not None
+    return re.search(r"(?<![\w.])" + re.escape(value), question, re.I) is not None
 
 
 def _readable(message: str) -> str:
