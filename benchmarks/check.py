@@ -20,7 +20,7 @@ import tempfile
 import time
 
 from bpfhol.config import ROOT
-from bpfhol.grading import lab as labs
+from bpfhol.grading import workload
 from bpfhol.grading.exercises import EXERCISES
 
 SOLUTIONS = {
@@ -67,7 +67,7 @@ def main() -> int:
         os.chmod(state, 0o700)
         env = dict(os.environ, BPFHOL_STATE_DIR=state)
         os.environ["BPFHOL_STATE_DIR"] = state
-        lab = labs.start("syscalls", labs.fresh_seed())
+        lab = workload.start("syscalls", workload.fresh_seed())
         try:
             print(
                 f"bpfhol check, {args.seconds:g} s window, {args.runs} runs each, against a running lab "
@@ -89,7 +89,7 @@ def main() -> int:
                         flush=True,
                     )
         finally:
-            labs.stop(lab)
+            workload.stop(lab)
         del os.environ["BPFHOL_STATE_DIR"]
         wall, verdict = one("open-1", str(ROOT / "snippets" / "syscalls" / "open-files.bt"), args.seconds, env)
         print(f"one check that starts and stops its own lab: {wall:.2f} s ({verdict})")

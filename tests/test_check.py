@@ -2,9 +2,10 @@
 wrong answers fail with the feedback that explains them, and bad input gets one clear message.
 
 The corpus lives in tests/check_corpus/<exercise>/{right,wrong}/; each wrong program names the
-feedback it must get in a comment line `expect: <words>`. The checks run as a learner runs
-them (`bpfhol check EXERCISE FILE`, a real process) against one workload for the module, with
-a fresh random seed, a 1 s window, two at a time.
+feedback it must get in a comment line `expect: <words>`, and no feedback tells a value of the
+answer key. The course's solutions are the pages' examples that carry `check: ID`. The checks
+run as a learner runs them (`bpfhol check EXERCISE FILE`, a real process) against one workload
+per lab for the module, with a fresh random seed, a 1 s window, a few at a time.
 """
 
 from __future__ import annotations
@@ -20,36 +21,50 @@ import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bpfhol.grading import lab as labs
+from bpfhol.examples.collect import Project, collect
+from bpfhol.examples.judge import shown_key
+from bpfhol.examples.model import Example
+from bpfhol.grading import workload
 from bpfhol.grading.exercises import EXERCISES, grade
 from bpfhol.grading.parse import parse
+from bpfhol.grading.reference import Reference
 from bpfhol.labs import syscalls as scenario
 from tests.unprivileged import run_as_nobody
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "check_corpus"
 SNIPPETS = ROOT / "snippets" / "syscalls"
-SOLUTIONS = {
-    "mmap-1": "mmap-top-caller",
-    "mmap-2": "mmap-sizes",
-    "mmap-3": "mmap-shared-ratio",
-    "open-1": "open-files",
-    "open-2": "open-by-process",
-    "open-3": "open-tempfiles",
-    "close-1": "close-ebadf",
-}
 WORKERS = 3
-SLOWEST = 1.0 + 2.0  # the window plus the 2 s a verdict may take on top of it
 _EXPECT = re.compile(r"expect: (.+)$", re.M)
 
 
+@cache
+def solutions() -> tuple[Example, ...]:
+    """The course's solutions: the pages' examples whose comment says `check: ID`."""
+    return tuple(ex for ex in collect(Project(ROOT)) if ex.spec.check is not None)
+
+
+def solution_id(ex: Example) -> str:
+    return f"{ex.spec.check}-{ex.kind}-{ex.page.name}:{ex.line}"
+
+
+def solution_file(ex: Example, tmp: Path) -> Path:
+    """The program as a learner would save it: its snippet, or the page's inline block."""
+    if ex.includes:
+        return Project(ROOT).snippet_path(ex.includes[0])
+    path = tmp / f"{ex.spec.check}-{ex.line}.{'bt' if ex.kind == 'bpftrace' else 'py'}"
+    path.write_text(ex.source)
+    return path
+
+
 def corpus(which: str) -> list[tuple[str, Path]]:
-    return sorted((ex.name, f) for ex in CORPUS.iterdir() if ex.is_dir() for f in (ex / which).iterdir())
+    return sorted((ex.name, f) for ex in CORPUS.iterdir() if (ex / which).is_dir() for f in (ex / which).iterdir())
 
 
 def cmd(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -70,30 +85,46 @@ def test_every_page_exercise_is_listed() -> None:
         assert ex.section in (ROOT / "docs" / ex.page).read_text(), ex
 
 
-@pytest.mark.parametrize("exercise", list(SOLUTIONS))
+@pytest.mark.parametrize("exercise", list(EXERCISES))
 def test_pages_show_the_check_command(exercise: str) -> None:
     page = (ROOT / "docs" / EXERCISES[exercise].page).read_text()
     assert f"sudo bpfhol check {exercise} " in page
 
 
-@pytest.mark.parametrize("exercise,kind", [(e, k) for e in SOLUTIONS for k in ("bpftrace", "python")])
-def test_recorded_outputs_of_the_solutions_pass(exercise: str, kind: str) -> None:
+@pytest.mark.parametrize("exercise", list(EXERCISES))
+def test_every_exercise_has_solutions_and_wrong_programs(exercise: str) -> None:
+    """Each exercise's page grades a solution, and the corpus holds a wrong program for it: its
+    feedback is then tried (and kept from telling the answer)."""
+    assert any(ex.spec.check == exercise for ex in solutions()), f"no example on the page says check: {exercise}"
+    assert any((CORPUS / exercise / "wrong").glob("*")), f"no program in tests/check_corpus/{exercise}/wrong"
+
+
+@pytest.mark.parametrize("ex", solutions(), ids=solution_id)
+def test_recorded_outputs_of_the_solutions_pass(ex: Example) -> None:
     """The outputs the pages show (the classic scenario) are right for the classic key."""
-    base = SOLUTIONS[exercise]
-    out = SNIPPETS / (f"{base}.out" if kind == "bpftrace" else f"{base}-bcc.out")
-    src = SNIPPETS / (f"{base}.bt" if kind == "bpftrace" else f"{base}.py")
-    key = scenario.answer_key(0)
-    v = grade(exercise, out.read_text(), key, source=src.read_text(), kind=kind)
+    assert ex.shown is not None, f"{ex.id}: no shown output"
+    v = grade(ex.spec.check or "", ex.shown, shown_key(ex) or {}, source=ex.source, kind=ex.kind)
     assert v.right, v.as_json()
 
 
 def test_recorded_outputs_are_wrong_for_another_seed() -> None:
     """A copied output fails where the seed changes the answer."""
-    key = scenario.answer_key(labs.fresh_seed())
-    for exercise in ("mmap-2", "mmap-3", "open-1", "open-2"):
-        base = SOLUTIONS[exercise]
-        v = grade(exercise, (SNIPPETS / f"{base}.out").read_text(), key)
-        assert not v.right, (exercise, v.as_json())
+    key = scenario.answer_key(workload.fresh_seed())
+    copied = [ex for ex in solutions() if ex.spec.check in ("mmap-2", "mmap-3", "open-1", "open-2")]
+    assert copied
+    for ex in copied:
+        v = grade(ex.spec.check or "", ex.shown or "", key)
+        assert not v.right, (solution_id(ex), v.as_json())
+
+
+def test_right_feedback_does_not_contradict_itself() -> None:
+    """The learner's window and the reference's overlap but are not the same, so their counts
+    differ: a right answer is told it is right without the two counts side by side."""
+    key = scenario.answer_key(0)
+    ref = Reference.from_output("@calls[mapit, 4242]: 1200\n@calls[bash, 17]: 3\n")
+    v = grade("mmap-1", "@mmaps[mapit]: 1000\n@mmaps[bash]: 2\n", key, ref)
+    assert v.right, v.as_json()
+    assert not any("1200" in m for m in v.messages(True)), v.messages(True)
 
 
 def test_parse_reads_bpftrace_json() -> None:
@@ -173,16 +204,18 @@ def lab(tmp_path_factory: pytest.TempPathFactory, needs_bpf: None) -> Iterator[d
     state.chmod(0o700)
     old = os.environ.get("BPFHOL_STATE_DIR")
     os.environ["BPFHOL_STATE_DIR"] = str(state)
-    seed = labs.fresh_seed()
-    running = labs.start("syscalls", seed)
+    seed = workload.fresh_seed()
+    running = workload.start("syscalls", seed)
     io = None
     try:
-        io = labs.start("io", labs.fresh_seed("io"))  # the latency and payloads exercises' workload
-        yield {"env": isolated(dict(os.environ)), "seed": seed, "lab": running, "state": state}
+        io_seed = workload.fresh_seed("io")
+        io = workload.start("io", io_seed)  # the latency and payloads exercises' workload
+        seeds = {"syscalls": seed, "io": io_seed}
+        yield {"env": isolated(dict(os.environ)), "seed": seed, "seeds": seeds, "lab": running, "state": state}
     finally:
-        labs.stop(running)
+        workload.stop(running)
         if io is not None:
-            labs.stop(io)
+            workload.stop(io)
         if old is None:
             del os.environ["BPFHOL_STATE_DIR"]
         else:
@@ -251,8 +284,8 @@ def gone(env: dict[str, str], timeout: float = 5.0) -> list[str]:
     return left
 
 
-def test_course_solutions_pass(lab: dict[str, Any]) -> None:
-    jobs = [(e, SNIPPETS / f"{b}.{ext}") for e, b in SOLUTIONS.items() for ext in ("bt", "py")]
+def test_course_solutions_pass(lab: dict[str, Any], tmp_path: Path) -> None:
+    jobs = [(ex.spec.check or "", solution_file(ex, tmp_path)) for ex in solutions()]
     bad = []
     for ex, path, p, _took in run_checks(lab, jobs):
         v = verdict(p)
@@ -270,9 +303,15 @@ def test_right_answers_pass(lab: dict[str, Any]) -> None:
     assert not bad, "\n".join(bad)
 
 
-def test_wrong_answers_fail_with_their_feedback(lab: dict[str, Any]) -> None:
+@pytest.fixture(scope="module")
+def wrong_runs(lab: dict[str, Any]) -> list[tuple[str, Path, Any, float]]:
+    """The wrong corpus, checked once for the tests that read its feedback."""
+    return run_checks(lab, corpus("wrong"))
+
+
+def test_wrong_answers_fail_with_their_feedback(lab: dict[str, Any], wrong_runs: list[Any]) -> None:
     bad = []
-    for ex, path, p, _ in run_checks(lab, corpus("wrong")):
+    for ex, path, p, _ in wrong_runs:
         v = verdict(p)
         m = _EXPECT.search(path.read_text())
         assert m, f"{path}: no 'expect:' line"
@@ -281,6 +320,73 @@ def test_wrong_answers_fail_with_their_feedback(lab: dict[str, Any]) -> None:
             bad.append(f"{ex} {path.name}: want '{m.group(1).strip()}', got {json.dumps(v)}")
     assert not bad, "\n".join(bad)
     assert not gone(lab["env"])
+
+
+def answer_key(lab_name: str, seed: int) -> dict[str, Any]:
+    """The answer key as a learner would print it."""
+    p = cmd(lab_name, "--seed", str(seed), "--answers", "--json")
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
+def _leaves(value: Any) -> Iterator[Any]:
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _leaves(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _leaves(v)
+    else:
+        yield value
+
+
+def _as_word(text: str) -> re.Pattern[str]:
+    """`text` standing alone: not inside a longer word or number (mapit, not mapits; 20, not 2048)."""
+    return re.compile(r"(?<![\w.])" + re.escape(text) + r"(?![\w])", re.I)
+
+
+def told_answers(exercise: str, key: dict[str, Any]) -> list[re.Pattern[str]]:
+    """The values of the key's part about this exercise's family (key["mmap"] for mmap-2) that its
+    question does not give: process names, files, sizes, descriptors, percentages, tokens.
+
+    Booleans answer a yes/no and show as words, not values; a value with no letter or digit ('.')
+    says nothing on its own.
+    """
+    ex = EXERCISES[exercise]
+    given = f"{ex.question} {ex.section}"
+    values = {str(v) for v in _leaves(key[exercise.rsplit("-", 1)[0]]) if not isinstance(v, bool)}
+    return [_as_word(v) for v in sorted(values) if re.search(r"[A-Za-z0-9]", v) and not _gives(given, v)]
+
+
+def _gives(question: str, value: str) -> bool:
+    """Does the question name the value? A word may be inflected ("reads" gives read); a number not."""
+    if re.fullmatch(r"-?[\d.]+", value):
+        return _as_word(value).search(question) is not None
+    return re.search(r"(?<![\w.])" + re.escape(value), question, re.I) is not None
+
+
+def _readable(message: str) -> str:
+    """A message without manual sections, whose digits are no values: mmap(2) is mmap."""
+    return re.sub(r"(?<=\w)\(\d\)", "", message)
+
+
+def test_feedback_never_tells_the_answer(lab: dict[str, Any], wrong_runs: list[Any]) -> None:
+    """A wrong program's feedback names the method it lacks, never a value of the answer key its
+    question does not give: a learner cannot read the answer off the feedback. (What the program
+    itself says, a guess it prints, may be quoted back: the feedback tells nothing new there.)"""
+    keys = {name: answer_key(name, seed) for name, seed in lab["seeds"].items()}
+    told = []
+    for ex, path, p, _ in wrong_runs:
+        key = keys[EXERCISES[ex].lab]
+        program = path.read_text()
+        patterns = [pat for pat in told_answers(ex, key) if not pat.search(program)]
+        for f in verdict(p).get("findings", []):
+            if f["ok"] is True:
+                continue
+            found = sorted({m.group(0) for pat in patterns if (m := pat.search(_readable(f["message"])))})
+            if found:
+                told.append(f"{ex} {path.name}: {f['criterion']}: tells {', '.join(found)}: {f['message']}")
+    assert not told, "\n".join(told)
 
 
 BAD_PROGRAMS = {
@@ -406,4 +512,4 @@ def test_busy_machine_judged_by_what_happened(lab: dict[str, Any], tmp_path: Pat
     assert right.returncode == 0, verdict(right)
     assert "maphog" in right.stdout
     assert wrong.returncode == 1, verdict(wrong)
-    assert "maphog made the most" in wrong.stdout, verdict(wrong)
+    assert "another process made more mmap(2) calls" in wrong.stdout, verdict(wrong)

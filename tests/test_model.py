@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bpfhol.examples.judge import check
+from bpfhol.examples.judge import unmet
 from bpfhol.examples.model import Requirement, SpecError, fill, parse_spec
 
 KEY = {"mmap": {"comm": "mapit", "shared_percent": 75}, "open": {"opener": {"comm": "open.er", "files": ["a.db"]}}}
@@ -47,8 +47,8 @@ def test_placeholders_come_from_the_answer_key() -> None:
 
 def test_check_reports_each_broken_expectation() -> None:
     spec = parse_spec("expect: ^@\\[{mmap.comm}\\]: \\d+\\n*\\Z\nexpect-none: ERROR")
-    assert check(spec, "@[other]: 1\n@[mapit]: 900\n", KEY) == []
-    broken = check(spec, "@[mapit]: 900\n@[other]: 1\nERROR: x\n", KEY)
+    assert unmet(spec, "@[other]: 1\n@[mapit]: 900\n", KEY) == []
+    broken = unmet(spec, "@[mapit]: 900\n@[other]: 1\nERROR: x\n", KEY)
     assert len(broken) == 2
     assert broken[0].startswith("expect: ") and "did not match" in broken[0]
     assert broken[1] == "expect-none: ERROR  matched 'ERROR'"
@@ -59,8 +59,8 @@ def test_each_placeholder_repeats_its_group_once_per_item() -> None:
     pattern = fill(r"^h\n(?:\[{m.kib.*}K\) {m.pages.*}\n)\Z", key)
     assert pattern == r"^h\n(?:\[4K\) 1\n)(?:\[24K\) 6\n)(?:\[64K\) 16\n)\Z"
     rows = "h\n[4K) 1\n[24K) 6\n[64K) 16\n"
-    assert not check(parse_spec(r"expect: ^h\n(?:\[{m.kib.*}K\) {m.pages.*}\n)\Z"), rows, key)
-    assert check(parse_spec(r"expect: ^h\n(?:\[{m.kib.*}K\) \d+\n)\Z"), "h\n[4K) 1\n[24K) 6\n", key)
+    assert not unmet(parse_spec(r"expect: ^h\n(?:\[{m.kib.*}K\) {m.pages.*}\n)\Z"), rows, key)
+    assert unmet(parse_spec(r"expect: ^h\n(?:\[{m.kib.*}K\) \d+\n)\Z"), "h\n[4K) 1\n[24K) 6\n", key)
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from bpfhol.labs import get
 CAPTURE_SEED = 0  # the shown outputs are captured against this scenario
 
 
-def check(spec: Spec, output: str, key: dict[str, Any] | None) -> list[str]:
+def unmet(spec: Spec, output: str, key: dict[str, Any] | None) -> list[str]:
     """The expectations `output` breaks, each as one line naming the expectation."""
     broken = []
     for pattern in spec.expect:
@@ -67,13 +67,13 @@ def judge(ex: Example, result: RunResult, key: dict[str, Any] | None, *, shown: 
         if not result.stdout:
             wrong.append("printed nothing on stdout and ended before its run: period (did it ever attach?)")
     try:
-        wrong += [f"live output: {b}" for b in check(ex.spec, result.stdout, key)]
+        wrong += [f"live output: {b}" for b in unmet(ex.spec, result.stdout, key)]
         wrong += [f"live output: {b}" for b in graded(ex, result.stdout, key)]
         if shown:
             if ex.shown is None:
                 wrong.append(f"shown output snippets/{ex.shown_name} is missing: run pytest --update-shown")
             else:
-                wrong += [f"shown output: {b}" for b in check(ex.spec, ex.shown, shown_key(ex))]
+                wrong += [f"shown output: {b}" for b in unmet(ex.spec, ex.shown, shown_key(ex))]
                 wrong += [f"shown output: {b}" for b in graded(ex, ex.shown, shown_key(ex))]
     except Exception as e:  # a placeholder naming nothing in the answer key
         wrong.append(f"expectation error: {e}")

@@ -30,7 +30,7 @@ from bpfhol.bpftrace import BANNER
 from bpfhol.config import bpftrace_command
 from bpfhol.errors import UsageError, require_root
 from bpfhol.examples.run import KIND_BY_SUFFIX, RunResult, run_program, unignore_sigint
-from bpfhol.grading import lab as labs
+from bpfhol.grading import workload
 from bpfhol.grading.companion import Companion
 from bpfhol.grading.exercises import EXERCISES, Exercise, grade, known
 from bpfhol.grading.probes import probes_of
@@ -61,7 +61,7 @@ class Run:
     path: Path
     kind: str
     seconds: float
-    lab: labs.LabInfo | None = None
+    lab: workload.LabInfo | None = None
     result: RunResult | None = None
     reference: Reference | None = None
     notes: list[str] = field(default_factory=list)
@@ -250,8 +250,8 @@ def _raise_stopped(signum: int, frame: object) -> None:
     raise _Stopped(signum)
 
 
-def _lab_for_check(name: str, seed: int | None, notes: list[str]) -> labs.LabInfo:
-    current = labs.running(name)
+def _lab_for_check(name: str, seed: int | None, notes: list[str]) -> workload.LabInfo:
+    current = workload.running(name)
     if current is not None:
         if seed is not None and seed != current.seed:
             raise UsageError(
@@ -265,8 +265,8 @@ def _lab_for_check(name: str, seed: int | None, notes: list[str]) -> labs.LabInf
                 "a fresh random seed"
             )
         return current
-    chosen = labs.fresh_seed(name) if seed is None else seed
-    lab = labs.start(name, chosen)
+    chosen = workload.fresh_seed(name) if seed is None else seed
+    lab = workload.start(name, chosen)
     notes.append(f"started the lab for this check with seed {chosen}; it stops when the check ends")
     return lab
 
@@ -284,7 +284,7 @@ def check(exercise: str, file: str, seconds: float = DEFAULT_SECONDS, seed: int 
         return v, run
     unignore_sigint()
     old = {s: signal.signal(s, _raise_stopped) for s in (signal.SIGTERM, signal.SIGHUP)}
-    companion = Companion() if ex.family == "mmap" else None
+    companion = Companion() if ex.reference == "mmap" else None
     ref: _Reference | None = None
     run_dir: list[str] = []
     try:
@@ -292,8 +292,8 @@ def check(exercise: str, file: str, seconds: float = DEFAULT_SECONDS, seed: int 
         key = run.lab.key
         if companion is not None:
             companion.start()
-        if ex.family:  # answers about the whole machine: what it did in the same window
-            ref = _Reference(program(ex.family, key))
+        if ex.reference:  # answers about the whole machine: what it did in the same window
+            ref = _Reference(program(ex.reference, key))
             if not ref.wait_attached(COMPILE_ALLOWANCE):
                 run.notes.append("the reference trace could not start: judged against the answer key alone")
         argv = []
@@ -347,7 +347,7 @@ def check(exercise: str, file: str, seconds: float = DEFAULT_SECONDS, seed: int 
             if companion is not None:
                 companion.stop()
             if run.lab is not None and run.lab.started_here:
-                labs.stop(run.lab)
+                workload.stop(run.lab)
             for s, h in old.items():
                 signal.signal(s, h)
         finally:

@@ -17,10 +17,6 @@ def about(out: Output, comm: str) -> list[Record]:
     return [r for r in out.records if r.mentions(comm)]
 
 
-def names_any(out: Output, words: list[str]) -> bool:
-    return any(r.mentions(w) for r in out.records for w in words)
-
-
 # --- sizes ---------------------------------------------------------------------------------------
 
 
@@ -35,7 +31,7 @@ class Intervals:
 
 def hist_intervals(rec: Record) -> Intervals:
     spans = [(b.lo, b.hi) for b in rec.buckets if b.count > 0]
-    return Intervals(rec.line or rec.name, spans)
+    return Intervals(rec.name, spans)  # its name, not its keys: feedback names no process
 
 
 def point_intervals(where: str, values: list[float]) -> Intervals:
@@ -64,16 +60,14 @@ def match_sizes(iv: Intervals, sizes: list[int], page: int, allowed: list[int] |
         problems = len(missing) + len(extra) + len(merged)
         if problems == 0:
             return True, unit, ""
+        # What is wrong, in words: the sizes themselves are the answer.
         why = []
         if merged:
-            held = ", ".join(_kib(s) for s in sizes if _in(s, merged[0]))
-            why.append(
-                f"a bucket holds several sizes ({_span(merged[0])} holds {held}): buckets too wide to tell them apart"
-            )
+            why.append("a bucket holds several of the sizes: buckets too wide to tell them apart")
         if missing:
-            why.append(f"missing {', '.join(_kib(s) for s in missing)}")
+            why.append("sizes the process maps are missing")
         if extra:
-            why.append(f"sizes it does not map: {', '.join(_span(e) for e in extra[:4])}")
+            why.append("some buckets hold sizes it does not map")
         if best is None or problems < best[0]:
             best = (problems, unit, "; ".join(why))
     assert best is not None
@@ -83,15 +77,6 @@ def match_sizes(iv: Intervals, sizes: list[int], page: int, allowed: list[int] |
 def _in(s: int, span: tuple[float | None, float | None]) -> bool:
     lo, hi = span
     return (lo is None or s >= lo) and (hi is None or s < hi)
-
-
-def _kib(b: float) -> str:
-    return f"{b / 1024:g} KiB"
-
-
-def _span(span: tuple[float | None, float | None]) -> str:
-    lo, hi = span
-    return f"[{'...' if lo is None else _kib(lo)}, {'...' if hi is None else _kib(hi)})"
 
 
 def scale_off(values: list[float], sizes: list[int]) -> float | None:

@@ -224,95 +224,112 @@ def parse(text: str) -> Output:
     lines = text.splitlines()
     total = len(lines)
     truncated = total > MAX_LINES
-    if truncated:
-        lines = lines[-MAX_LINES:]
-    records: list[Record] = []
-    by_key: dict[tuple[str, str, tuple[str, ...]], int] = {}
+    p = _Parser()
+    for raw in lines[-MAX_LINES:] if truncated else lines:
+        p.feed(raw.rstrip())
+    return Output(p.records, total, truncated)
 
-    def add(rec: Record) -> None:
+
+class _Parser:
+    """Reads an output line by line: each line is JSON, noise, a histogram's row, a map's line, a
+    BCC section's title, a table's header, or a row of words."""
+
+    def __init__(self) -> None:
+        self.records: list[Record] = []
+        self.by_key: dict[tuple[str, str, tuple[str, ...]], int] = {}
+        self.hist: Record | None = None  # the histogram whose rows follow
+        self.bcc_section: tuple[str, ...] = ()
+        self.header: tuple[str, ...] = ()
+
+    def add(self, rec: Record) -> None:
         if rec.source in ("map", "hist"):
             k = (rec.source, rec.name, rec.keys)
-            if k in by_key:  # printed again (interval): the later printing wins
-                records[by_key[k]] = rec
+            if k in self.by_key:  # printed again (interval): the later printing wins
+                self.records[self.by_key[k]] = rec
                 return
-            by_key[k] = len(records)
-        records.append(rec)
+            self.by_key[k] = len(self.records)
+        self.records.append(rec)
 
-    hist: Record | None = None  # the histogram whose rows follow
-    bcc_section: tuple[str, ...] = ()
-    header: tuple[str, ...] = ()
-    for raw in lines:
-        line = raw.rstrip()
+    def feed(self, line: str) -> None:
         s = line.strip()
         if not s:
-            if hist is not None and hist.buckets:
-                hist = None
-            header = ()
-            continue
-        if s.startswith("{") and s.endswith("}"):
-            try:
-                obj = json.loads(s)
-            except ValueError:
-                obj = None
-            if isinstance(obj, dict):
-                for rec in _json_records(obj):
-                    add(rec)
-                continue
-        if any(p.match(s) for p in _NOISE):
-            continue
-        m = _HIST_ROW.match(s)
-        if m and hist is not None:
-            hist.buckets.append(Bucket(_bound(m.group(1)), _bound(m.group(2)), int(m.group(3))))
-            continue
-        m = _HIST_POINT.match(s)
-        if m and hist is not None and (lo := _bound(m.group(1))) is not None:
-            hist.buckets.append(Bucket(lo, lo + 1, int(m.group(2))))
-            continue
-        m = _BCC_LOG2_ROW.match(line)
-        if m and hist is not None:
-            hist.buckets.append(Bucket(float(m.group(1)), float(m.group(2)) + 1, int(m.group(3))))
-            continue
-        m = _BCC_LINEAR_ROW.match(line)
-        if m and hist is not None and hist.source == "hist" and not hist.name.startswith("@"):
-            v = float(m.group(1))
-            hist.buckets.append(Bucket(v, v + 1, int(m.group(2))))
-            continue
+            if self.hist is not None and self.hist.buckets:
+                self.hist = None
+            self.header = ()
+            return
+        if self._json(s) or any(p.match(s) for p in _NOISE):
+            return
+        if self.hist is not None and self._hist_row(s, line, self.hist):
+            return
         m = _BCC_HIST_HEADER.match(line)
         if m:
-            hist = Record("hist", m.group(1).strip(), bcc_section, line=line)
-            add(hist)
-            continue
-        m = MAP_LINE.match(s)
+            self.hist = Record("hist", m.group(1).strip(), self.bcc_section, line=line)
+            self.add(self.hist)
+        elif not self._map_line(s):
+            self._words(s, line)
+
+    def _json(self, s: str) -> bool:
+        """bpftrace -f json: one object a line."""
+        if not (s.startswith("{") and s.endswith("}")):
+            return False
+        try:
+            obj = json.loads(s)
+        except ValueError:
+            return False
+        if not isinstance(obj, dict):
+            return False
+        for rec in _json_records(obj):
+            self.add(rec)
+        return True
+
+    def _hist_row(self, s: str, line: str, hist: Record) -> bool:
+        """A row of the histogram being read: bpftrace's [lo, hi) or [n], BCC's log2 or linear."""
+        m = _HIST_ROW.match(s)
         if m:
-            name, keys, value = m.group(1), split_keys(m.group(2) or ""), m.group(3)
-            hist = None
-            if value == "":  # a histogram's header: its rows follow
-                hist = Record("hist", name, keys, line=s)
-                add(hist)
-            else:
-                add(Record("map", name, keys, value=value, line=s))
-            continue
+            hist.buckets.append(Bucket(_bound(m.group(1)), _bound(m.group(2)), int(m.group(3))))
+            return True
+        m = _HIST_POINT.match(s)
+        if m and (lo := _bound(m.group(1))) is not None:
+            hist.buckets.append(Bucket(lo, lo + 1, int(m.group(2))))
+            return True
+        m = _BCC_LOG2_ROW.match(line)
+        if m:
+            hist.buckets.append(Bucket(float(m.group(1)), float(m.group(2)) + 1, int(m.group(3))))
+            return True
+        m = _BCC_LINEAR_ROW.match(line)
+        if m and hist.source == "hist" and not hist.name.startswith("@"):
+            v = float(m.group(1))
+            hist.buckets.append(Bucket(v, v + 1, int(m.group(2))))
+            return True
+        return False
+
+    def _map_line(self, s: str) -> bool:
+        """`@name[keys]: value`, or a histogram's header (`@name[keys]:`, its rows follow)."""
+        m = MAP_LINE.match(s)
+        if not m:
+            return False
+        name, keys, value = m.group(1), split_keys(m.group(2) or ""), m.group(3)
+        self.hist = None
+        if value == "":
+            self.hist = Record("hist", name, keys, line=s)
+            self.add(self.hist)
+        else:
+            self.add(Record("map", name, keys, value=value, line=s))
+        return True
+
+    def _words(self, s: str, line: str) -> None:
+        """A BCC section title, a table's header, or a row (of a table, or a line of prose)."""
         m = _BCC_SECTION.match(line)
+        self.hist = None
         if m and not _is_table_like(s):
-            bcc_section = (m.group(2),)
-            hist = None
-            continue
-        hist = None
+            self.bcc_section = (m.group(2),)
+            return
         cells = tuple(s.split())
         if _looks_like_header(cells):
-            header = cells
-            continue
-        add(
-            Record(
-                "table" if header else "line",
-                "",
-                (),
-                cells=cells,
-                header=header if len(header) == len(cells) else (),
-                line=s,
-            )
-        )
-    return Output(records, total, truncated)
+            self.header = cells
+            return
+        header = self.header if len(self.header) == len(cells) else ()
+        self.add(Record("table" if self.header else "line", "", (), cells=cells, header=header, line=s))
 
 
 def _is_table_like(s: str) -> bool:

@@ -155,6 +155,19 @@ def probes_of(kind: str, source: str) -> Probes:
     return bpftrace_probes(source) if kind == "bpftrace" else bcc_probes(source)
 
 
+def traces_anything(probes: Probes | None, v: Verdict) -> bool:
+    """False (and a finding) when the program has no probe on what the system does."""
+    if probes is None or probes.traces:
+        return True
+    v.add(
+        "probes",
+        False,
+        "your program traces nothing: it has no probe but BEGIN, END or interval, so "
+        "what it prints cannot come from the system; attach to a system call's tracepoint",
+    )
+    return False
+
+
 def require(probes: Probes | None, v: Verdict, syscall: str, hint: str, either_side: bool = False) -> bool:
     """False (and a finding) when the source shows the program cannot answer: no tracing, wrong call.
 
@@ -162,13 +175,7 @@ def require(probes: Probes | None, v: Verdict, syscall: str, hint: str, either_s
     """
     if probes is None:
         return True
-    if not probes.traces:
-        v.add(
-            "probes",
-            False,
-            "your program traces nothing: it has no probe but BEGIN, END or interval, so "
-            "what it prints cannot come from the system; attach to a system call's tracepoint",
-        )
+    if not traces_anything(probes, v):
         return False
     if probes.sees(syscall) is False and not (either_side and probes.sees(syscall, "exit") is not False):
         other = sorted(probes.enter | probes.exit)

@@ -164,6 +164,3 @@ class Reference:
     def ebadf(self) -> dict[tuple[str, str, int], int]:
         """(pid, comm, fd) -> failed closes."""
         return {(k[0], k[1], int(k[2])): n for k, n in self.get("@ebadf").items() if len(k) == 3}
-
-    def closed_ok(self) -> dict[tuple[str, str, int], int]:
-        return {(k[0], k[1], int(k[2])): n for k, n in self.get("@ok").items() if len(k) == 3}

@@ -1,41 +1,42 @@
-"""Criteria of the io lab's exercises (Syscall latency, What a call carries).
+"""Exercises: Syscall latency. How slow pipewait's reads are, who waits and who works, where the time goes.
 
 These answers depend on one process each, not on the whole machine, so they are judged against
-the answer key alone: no reference program runs beside them.
+the answer key alone: no reference program runs beside them. Wrong answers are told how to
+measure, never the durations, shares or system calls the key holds.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from bpfhol.grading import facts
+from bpfhol.grading.evidence import Evidence
+from bpfhol.grading.exercises.registry import Family
 from bpfhol.grading.parse import Record
 from bpfhol.grading.probes import require
+from bpfhol.grading.verdict import Verdict
 
-if TYPE_CHECKING:
-    from bpfhol.grading.exercises import Evidence
-    from bpfhol.grading.verdict import Verdict
+LATENCY = Family("latency", page="syscalls/latency.md", lab="io")
 
 # A duration printed in a unit we do not know: each of these scales makes milliseconds of it.
 _MS_PER_UNIT = {"ns": 1e-6, "us": 1e-3, "ms": 1.0}
 
 
-def _records(ev: Evidence, comm: str) -> list[Record]:
-    found = facts.about(ev.out, comm)
-    return found or (list(ev.out.records) if ev.filters_on(comm) else [])
+def _traces(ev: Evidence, v: Verdict, syscall: str) -> bool:
+    return require(ev.probes, v, syscall, "see Syscall latency", either_side=True)
 
 
-def _traces(ev: Evidence, v: Verdict, syscall: str, page: str) -> bool:
-    return require(ev.probes, v, syscall, f"see {page}", either_side=True)
-
-
-def judge_read_latency(ev: Evidence, v: Verdict) -> None:
+@LATENCY.exercise(
+    id="latency-1",
+    section="1. How slow are the reads?",
+    question="How long does each of pipewait's read(2) calls take? Show the distribution.",
+)
+def read_latency(ev: Evidence, v: Verdict) -> None:
     slow = ev.key["latency"]["slow"]
     comm, wait = slow["comm"], float(slow["wait_ms"])
-    if not _traces(ev, v, "read", "Syscall latency"):
+    if not _traces(ev, v, "read"):
         return
-    records = _records(ev, comm)
+    records = ev.records_of(comm)
     hists = [r for r in records if r.buckets]
     if hists:
         rec = max(hists, key=lambda r: sum(b.count for b in r.buckets))
@@ -54,9 +55,9 @@ def judge_read_latency(ev: Evidence, v: Verdict) -> None:
         v.add(
             "latency",
             False,
-            f"your histogram of {comm} peaks at {mode.lo:g} to {mode.hi:g}, which holds no "
-            f"{wait:g} ms in ns, us or ms: time each read from its entry to its exit, per "
-            "thread (@start[tid]), and skip exits whose entry you did not see",
+            f"the busiest bucket of your histogram of {comm}'s reads holds no duration they take, in "
+            "ns, us or ms: time each read from its entry to its exit, per thread (@start[tid]), "
+            "and skip exits whose entry you did not see",
         )
         return
     values = [n for r in records for _label, n, pct in r.labelled_numbers() if not pct]
@@ -86,10 +87,23 @@ def _asleep_share(records: list[Record]) -> float | None:
     return None
 
 
-def judge_asleep(ev: Evidence, v: Verdict) -> None:
+@LATENCY.exercise(
+    id="latency-2",
+    section="2. Waiting or working?",
+    question="Which of pipewait's reads and digest's getrandom(2) calls wait, and which work?",
+)
+def asleep(ev: Evidence, v: Verdict) -> None:
     lat = ev.key["latency"]
     slow, busy = lat["slow"], lat["busy"]
-    if not _traces(ev, v, slow["syscall"], "Syscall latency"):
+    if not _traces(ev, v, slow["syscall"]):
+        return
+    if ev.probes is not None and not ev.probes.mentions(r"sched_switch|prev_state"):
+        v.add(
+            "sleeps",
+            False,
+            "your program does not watch the scheduler: a call waits when its thread sleeps inside "
+            "it, which sched_switch shows as the thread leaves the CPU (prev_state 1 or 2)",
+        )
         return
     for who, sleeps in ((slow, True), (busy, False)):
         records = [
@@ -115,13 +129,19 @@ def judge_asleep(ev: Evidence, v: Verdict) -> None:
             v.add(
                 who["comm"],
                 False,
-                f"your output says {share:g} % of {who['comm']}'s calls slept, but it "
-                f"{what}: count only sleeps (prev_state 1 or 2), not preemption, and only "
-                "while the thread is inside the call",
+                f"your output's share of {who['comm']}'s calls that slept is not what its calls did: "
+                "count only sleeps (prev_state 1 or 2), not preemption, and only while the thread "
+                "is inside the call",
             )
 
 
-def judge_top_total(ev: Evidence, v: Verdict) -> None:
+@LATENCY.exercise(
+    id="latency-3",
+    section="3. Where does a process spend its time in the kernel?",
+    question="Rank pipewait's system calls by the total time it spends in each.",
+    subject="pipewait",
+)
+def top_total(ev: Evidence, v: Verdict) -> None:
     lat = ev.key["latency"]
     top, slow = lat["top"], lat["slow"]
     names = {top["syscall"], str(top["nr"])}
@@ -145,7 +165,7 @@ def judge_top_total(ev: Evidence, v: Verdict) -> None:
             "the syscall (raw_syscalls' args->id, or the probe)",
         )
         return
-    n, best = max(totals, key=lambda t: t[0])
+    _n, best = max(totals, key=lambda t: t[0])
     by_probe = re.search(rf"sys_(?:enter|exit)_{top['syscall']}\b", best.text())
     if by_probe or any(best.mentions(w) for w in names):
         v.add("ranking", True, f"{slow['comm']} spends the most time in {top['syscall']}(2): your largest total")
@@ -153,52 +173,7 @@ def judge_top_total(ev: Evidence, v: Verdict) -> None:
         v.add(
             "ranking",
             False,
-            f"your largest total ({n:g}) is not {top['syscall']}(2) ({top['nr']} on this "
-            f"machine), where {slow['comm']} spends the most time: filter on its pid, and "
-            "pair each exit with its own thread's entry",
-        )
-
-
-def _says(ev: Evidence, text: str) -> bool:
-    return any(text in (r.line or r.text()) for r in ev.out.records)
-
-
-def judge_token(ev: Evidence, v: Verdict) -> None:
-    pay = ev.key["payloads"]
-    if not _traces(ev, v, "write", "What a call carries"):
-        return
-    if _says(ev, pay["token"]):
-        v.add("token", True, f"{pay['comm']}'s token is {pay['token']}: your output shows the line it writes")
-    else:
-        v.add(
-            "token",
-            False,
-            f"your output does not show {pay['comm']}'s token: copy each write(2)'s buffer "
-            "(args->buf, args->count bytes) on its fd 2, for its pid",
-        )
-
-
-def judge_mode(ev: Evidence, v: Verdict) -> None:
-    pay = ev.key["payloads"]
-    if not _traces(ev, v, "read", "What a call carries"):
-        return
-    p = ev.probes
-    no_exit = p is not None and p.sees("read", "exit") is False
-    if no_exit and p is not None and p.sees("read") is True:
-        v.add(
-            "mode",
-            False,
-            "you copy the buffer at sys_enter_read, before the kernel fills it: what it holds "
-            "then is what was there before the call (here, by luck, the previous read of the same "
-            "file); copy it at sys_exit_read, args->ret bytes from the address kept at the entry",
-        )
-    elif _says(ev, pay["mode_line"]):
-        v.add("mode", True, f"{pay['comm']} runs in {pay['mode']} mode: your output shows the line it reads")
-    else:
-        v.add(
-            "mode",
-            False,
-            f"your output does not show the {pay['settings']} line with its mode: the buffer "
-            "is filled during the call, so copy it at sys_exit_read (the address kept from the "
-            "entry, args->ret bytes)" + (" — your program has no exit probe on read" if no_exit else ""),
+            f"your largest total is not the system call {slow['comm']} spends the most time in: "
+            "filter on its pid ($1), time each call from its entry to its exit on the same thread, "
+            "and sum() the durations per system call",
         )
