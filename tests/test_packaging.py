@@ -1,0 +1,123 @@
+"""`pip install .` (not editable) into a fresh venv gives a `bpfhol` that works from any directory.
+
+The package is built from a copy of the checkout's files (what a clone holds), installed into a
+venv made as `./dev` makes its own (Debian's Python, system site-packages for BCC), and run from
+a directory that is not the checkout, so nothing can come from the checkout by accident.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bpfhol import config
+
+ROOT = config.ROOT
+SYSTEM_PYTHON = Path(config.DEFAULT_PYTHON)  # the Python ./dev makes its venv with (BCC's module is its)
+
+
+def _checkout_files() -> list[str]:
+    """The files a clone holds, as the working tree has them (untracked files not ignored included)."""
+    p = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        capture_output=True,
+        text=True,
+    )
+    if p.returncode != 0:
+        pytest.skip(f"not a git checkout: {p.stderr.strip()}")
+    return [f for f in p.stdout.split("\0") if f and (ROOT / f).is_file()]
+
+
+def _build_backend_present(python: Path) -> bool:
+    """Can the venv build a wheel with what it has (setuptools, and wheel for setuptools < 70.1)?"""
+    probe = (
+        "import setuptools.build_meta\n"
+        "try:\n    import setuptools.command.bdist_wheel\nexcept ImportError:\n    import wheel.bdist_wheel\n"
+    )
+    return subprocess.run([str(python), "-c", probe], capture_output=True).returncode == 0
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bin directory of a fresh venv with the package installed from a copy of the checkout."""
+    if not SYSTEM_PYTHON.is_file():
+        pytest.skip(f"{SYSTEM_PYTHON} is missing (the Python ./dev setup makes its venv with)")
+    base = tmp_path_factory.mktemp("packaging")
+    src = base / "src"
+    for f in _checkout_files():
+        (src / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / f, src / f)
+    venv = base / "venv"
+    subprocess.run([str(SYSTEM_PYTHON), "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    # Offline when the venv already has the build backend; otherwise pip fetches it (build isolation).
+    offline = ["--no-build-isolation"] if _build_backend_present(python) else []
+    p = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--no-deps", *offline, str(src)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert p.returncode == 0, p.stderr
+    return venv / "bin"
+
+
+def bpfhol_from(bin_dir: Path, cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    return subprocess.run(
+        [str(bin_dir / "bpfhol"), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def bpfhol_here(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bpfhol", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("args", [["list"], ["check", "--list"], ["--version"]], ids=" ".join)
+def test_installed_command_prints_what_the_checkout_prints(installed: Path, tmp_path: Path, args: list[str]) -> None:
+    p = bpfhol_from(installed, tmp_path, *args)
+    assert p.returncode == 0 and p.stderr == "", p
+    assert p.stdout.strip(), p
+    assert p.stdout == bpfhol_here(*args).stdout
+
+
+def test_installed_package_is_the_installed_copy_with_every_program(installed: Path, tmp_path: Path) -> None:
+    code = """if True:
+        import importlib.metadata, json, bpfhol
+        from bpfhol import config
+        files = sorted(str(p.relative_to(config.SNIPPETS)) for p in config.SNIPPETS.rglob("*") if p.is_file())
+        where = [bpfhol.__file__, str(config.SNIPPETS)]
+        print(json.dumps([where, importlib.metadata.version("bpfhol"), bpfhol.__version__, files]))
+    """
+    p = subprocess.run([str(installed / "python"), "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    where, dist_version, version, files = json.loads(p.stdout)
+    assert all(Path(w).is_relative_to(installed.parent) for w in where), where
+    assert dist_version == version  # one version: the metadata's is the package's
+    tracked = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files", "snippets"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert [f for f in files if "__pycache__" not in f] == sorted(str(Path(f).relative_to("snippets")) for f in tracked)
+
+
+def test_installed_run_of_a_program_that_is_not_there_is_one_line(installed: Path, tmp_path: Path) -> None:
+    p = bpfhol_from(installed, tmp_path, "run", "syscalls/no-such-program.bt")
+    assert p.returncode == 2 and p.stdout == ""
+    assert p.stderr.count("\n") == 1 and "no snippet 'syscalls/no-such-program.bt'" in p.stderr
+
+
+def test_installed_run_and_check_trace_from_another_directory(installed: Path, tmp_path: Path, needs_bpf: None) -> None:
+    p = bpfhol_from(installed, tmp_path, "run", "syscalls/mmap-top-caller.bt", "--duration", "1")
+    assert p.returncode == 0, p
+    assert "@mmaps[" in p.stdout, p
+    program = ROOT / "snippets" / "syscalls" / "mmap-top-caller.bt"
+    shutil.copy(program, tmp_path / "mine.bt")
+    p = bpfhol_from(installed, tmp_path, "check", "mmap-1", "mine.bt", "--json", timeout=120)
+    assert p.returncode == 0, p
+    assert json.loads(p.stdout)["verdict"] == "right", p.stdout
