@@ -22,16 +22,19 @@ ROOT = config.ROOT
 SYSTEM_PYTHON = Path(config.DEFAULT_PYTHON)  # the Python ./dev makes its venv with (BCC's module is its)
 
 
-def _checkout_files() -> list[str]:
-    """The files a clone holds, as the working tree has them (untracked files not ignored included)."""
-    p = subprocess.run(
-        ["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        capture_output=True,
-        text=True,
+TOP_LEVEL_ONLY = {".git", ".venv", "build", "site", "_site"}  # .gitignore's: what a clone does not hold
+ANYWHERE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".*_cache")
+
+
+def _not_in_a_clone(directory: str, names: list[str]) -> set[str]:
+    top = Path(directory) == ROOT
+    return set(ANYWHERE(directory, names)) | ({n for n in names if n in TOP_LEVEL_ONLY} if top else set())
+
+
+def _programs(snippets: Path) -> list[str]:
+    return sorted(
+        str(p.relative_to(snippets)) for p in snippets.rglob("*") if p.is_file() and "__pycache__" not in p.parts
     )
-    if p.returncode != 0:
-        pytest.skip(f"not a git checkout: {p.stderr.strip()}")
-    return [f for f in p.stdout.split("\0") if f and (ROOT / f).is_file()]
 
 
 def _build_backend_present(python: Path) -> bool:
@@ -50,9 +53,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip(f"{SYSTEM_PYTHON} is missing (the Python ./dev setup makes its venv with)")
     base = tmp_path_factory.mktemp("packaging")
     src = base / "src"
-    for f in _checkout_files():
-        (src / f).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / f, src / f)
+    shutil.copytree(ROOT, src, ignore=_not_in_a_clone)
     venv = base / "venv"
     subprocess.run([str(SYSTEM_PYTHON), "-m", "venv", "--system-site-packages", str(venv)], check=True)
     python = venv / "bin" / "python"
@@ -91,19 +92,15 @@ def test_installed_package_is_the_installed_copy_with_every_program(installed: P
     code = """if True:
         import importlib.metadata, json, bpfhol
         from bpfhol import config
-        files = sorted(str(p.relative_to(config.SNIPPETS)) for p in config.SNIPPETS.rglob("*") if p.is_file())
         where = [bpfhol.__file__, str(config.SNIPPETS)]
-        print(json.dumps([where, importlib.metadata.version("bpfhol"), bpfhol.__version__, files]))
+        print(json.dumps([where, importlib.metadata.version("bpfhol"), bpfhol.__version__]))
     """
     p = subprocess.run([str(installed / "python"), "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
-    where, dist_version, version, files = json.loads(p.stdout)
+    where, dist_version, version = json.loads(p.stdout)
     assert all(Path(w).is_relative_to(installed.parent) for w in where), where
     assert dist_version == version  # one version: the metadata's is the package's
-    tracked = subprocess.run(
-        ["git", "-C", str(ROOT), "ls-files", "snippets"], capture_output=True, text=True, check=True
-    ).stdout.split()
-    assert [f for f in files if "__pycache__" not in f] == sorted(str(Path(f).relative_to("snippets")) for f in tracked)
+    assert _programs(Path(where[1])) == _programs(ROOT / "snippets")
 
 
 def test_installed_run_of_a_program_that_is_not_there_is_one_line(installed: Path, tmp_path: Path) -> None:

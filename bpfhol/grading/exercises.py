@@ -110,8 +110,8 @@ def judge_top_caller(ev: Evidence, v: Verdict) -> None:
         # Counted per process (pid in the key): many short-lived processes of one name (a shell
         # loop running sed) may add up to more than the busiest single process.
         by_comm = {}
-        for (c, pid), n in by_pid.items():
-            by_comm[f"{c} (pid {pid})"] = n
+        for (comm, pid), n in by_pid.items():
+            by_comm[f"{comm} (pid {pid})"] = n
         most = max(by_comm.values())
         leaders_pid = {k for k, n in by_comm.items() if n >= 0.9 * most}
         leader = max(by_comm, key=lambda k: by_comm[k])
