@@ -5,7 +5,7 @@
 Starts the syscalls lab (its own state directory, so it runs beside a learner's), then runs a
 course program as a learner does (`bpfhol run`), first bpftrace's, then BCC's (whose clang
 compile is the largest moment), each for S seconds. Every 0.1 s it sums the RSS and PSS of every
-process of the lab's and the program's sessions; it prints the peaks of each phase. Disk: the
+process of the lab and of the program (and their children); it prints the peaks of each phase. Disk: the
 Installed-Size of the Debian packages setup installs with everything they depend on (an upper
 bound: a fresh image already holds part of it), the venv and the checkout.
 """
@@ -28,12 +28,34 @@ PROGRAMS = ("syscalls/mmap-top-caller.bt", "syscalls/mmap-top-caller.py")
 PACKAGES = ("bpftrace", "bpfcc-tools", "python3-bpfcc", "bpftool", "strace", "linux-libc-dev", "python3-venv")
 
 
-def _session_of(pid: int) -> int | None:
+def _parent_of(pid: int) -> int | None:
     try:
         with open(f"/proc/{pid}/stat") as f:
-            return int(f.read().rsplit(")", 1)[1].split()[3])
+            return int(f.read().rsplit(")", 1)[1].split()[1])
     except (OSError, IndexError, ValueError):
         return None
+
+
+def _tree(roots: set[int]) -> list[int]:
+    """The roots and all their descendants (a program runs in a session of its own: follow parents)."""
+    parent = {pid: _parent_of(pid) for pid in (int(p) for p in os.listdir("/proc") if p.isdigit())}
+    found = []
+    for pid in parent:
+        p: int | None = pid
+        while p and p not in roots:
+            p = parent.get(p)
+        if p:
+            found.append(pid)
+    return found
+
+
+def _hwm_kib(pid: int) -> int:
+    """The process's own peak RSS (VmHWM): catches a spike between two samples."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return next((int(line.split()[1]) for line in f if line.startswith("VmHWM:")), 0)
+    except OSError:
+        return 0
 
 
 def _memory_kib(pid: int) -> tuple[int, int]:
@@ -50,22 +72,22 @@ def _memory_kib(pid: int) -> tuple[int, int]:
 
 
 class Peak:
-    """Samples the summed RSS and PSS of every process in the given sessions until stopped."""
+    """Samples the summed RSS and PSS of the given processes and their descendants until stopped."""
 
-    def __init__(self, sessions: set[int]) -> None:
-        self.sessions = sessions
-        self.rss = self.pss = self.processes = 0
+    def __init__(self, roots: set[int]) -> None:
+        self.roots = roots
+        self.rss = self.pss = self.processes = self.hwm = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
-            mine = [p for p in pids if _session_of(p) in self.sessions]
+            mine = _tree(self.roots)
             mem = [_memory_kib(p) for p in mine]
             self.rss = max(self.rss, sum(r for r, _ in mem))
             self.pss = max(self.pss, sum(p for _, p in mem))
             self.processes = max(self.processes, len(mine))
+            self.hwm = max([self.hwm, *(_hwm_kib(p) for p in mine)])
             self._stop.wait(0.1)
 
     def __enter__(self) -> Peak:
@@ -114,20 +136,20 @@ def main() -> int:
         return 2
     lab = LabProcess("syscalls")
     try:
-        lab_sid = _session_of(lab.proc.pid) or lab.proc.pid
-        with Peak({lab_sid}) as idle:
+        with Peak({lab.proc.pid}) as idle:
             time.sleep(args.seconds)
         print(f"lab alone (syscalls, {idle.processes} processes): peak RSS {idle.rss // 1024} MiB, "
-              f"PSS {idle.pss // 1024} MiB")  # fmt: skip
+              f"PSS {idle.pss // 1024} MiB; largest process {idle.hwm // 1024} MiB")  # fmt: skip
         for program in PROGRAMS:
             run = subprocess.Popen(
                 [sys.executable, "-m", "bpfhol", "run", program, "--duration", str(args.seconds)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
             )  # fmt: skip
-            with Peak({lab_sid, run.pid}) as traced:
+            with Peak({lab.proc.pid, run.pid}) as traced:
                 rc = run.wait(timeout=args.seconds + 120)
             print(f"lab + bpfhol run {program} (exit {rc}, {traced.processes} processes at most): "
-                  f"peak RSS {traced.rss // 1024} MiB, PSS {traced.pss // 1024} MiB")  # fmt: skip
+                  f"peak RSS {traced.rss // 1024} MiB, PSS {traced.pss // 1024} MiB; "
+                  f"largest process {traced.hwm // 1024} MiB")  # fmt: skip
     finally:
         lab.stop()
         lab.cleanup()
