@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bpfhol import config
+from bpfhol.labs import LABS
 
 ROOT = config.ROOT
 SYSTEM_PYTHON = Path(config.DEFAULT_PYTHON)  # the Python ./dev makes its venv with (BCC's module is its)
@@ -109,12 +110,30 @@ def test_installed_run_of_a_program_that_is_not_there_is_one_line(installed: Pat
     assert p.stderr.count("\n") == 1 and "no snippet 'syscalls/no-such-program.bt'" in p.stderr
 
 
-def test_installed_run_and_check_trace_from_another_directory(installed: Path, tmp_path: Path, needs_bpf: None) -> None:
-    p = bpfhol_from(installed, tmp_path, "run", "syscalls/mmap-top-caller.bt", "--duration", "1")
+def test_installed_lab_run_and_check_work_from_another_directory(
+    installed: Path, tmp_path: Path, needs_bpf: None
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env["BPFHOL_STATE_DIR"] = str(tmp_path / "state")  # beside any lab a learner runs
+    lab = subprocess.Popen(
+        [str(installed / "bpfhol"), "syscalls", "--duration", "60"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert lab.stdout is not None
+        said = []
+        for line in lab.stdout:  # until it is ready, or ends (--duration bounds the wait)
+            said.append(line.strip())
+            if said[-1] == "ready":
+                break
+        assert said[-1:] == ["ready"], f"the lab did not start: {said} {lab.stderr.read() if lab.stderr else ''}"
+        p = bpfhol_from(installed, tmp_path, "run", "syscalls/mmap-top-caller.bt", "--duration", "2")
+    finally:
+        lab.terminate()
+        lab.wait(timeout=30)
     assert p.returncode == 0, p
-    assert "@mmaps[" in p.stdout, p
-    program = ROOT / "snippets" / "syscalls" / "mmap-top-caller.bt"
-    shutil.copy(program, tmp_path / "mine.bt")
+    assert any(f"@mmaps[{comm}]:" in p.stdout for comm in LABS["syscalls"].comms), p.stdout
+    shutil.copy(ROOT / "snippets" / "syscalls" / "mmap-top-caller.bt", tmp_path / "mine.bt")
     p = bpfhol_from(installed, tmp_path, "check", "mmap-1", "mine.bt", "--json", timeout=120)
     assert p.returncode == 0, p
     assert json.loads(p.stdout)["verdict"] == "right", p.stdout
