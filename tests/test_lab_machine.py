@@ -162,6 +162,11 @@ def test_page_gives_the_files_sizes_and_commands() -> None:
     assert f"--cpus {t['cpus']} --memory {mem} --disk {disk}" in page, "Multipass's size differs from Lima's"
     for needed in ("limactl start --name=bpfhol", "multipass launch", "lab/cloud-init.yaml", "bpfhol doctor --json"):
         assert needed in page, needed
+    # The page fills in what the files ask for: Lima's parameter, the user-data's placeholder.
+    assert f".param.{next(iter(t['param']))} = " in page
+    assert page.count(f"|{PLACEHOLDER}|") == 1 and page.count(f"'{PLACEHOLDER}'") == 1  # sed, PowerShell
+    images = {i["location"] for i in t["images"] if i["arch"] == "x86_64"}
+    assert set(re.findall(r"multipass launch (\S+)", page)) == images, "Multipass and Lima boot different images"
 
 
 def test_readme_platforms_line_states_what_tested_on_proves() -> None:
