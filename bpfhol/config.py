@@ -16,9 +16,12 @@ import os
 import shlex
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent  # the checkout (or the installed tree)
-SNIPPETS = ROOT / "snippets"
-DOCS = ROOT / "docs"
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent  # the checkout; for an installed package, the directory it is installed in
+# The course's programs: snippets/ in the checkout (the site includes them from there); an
+# installed package carries them inside itself (see setup.py).
+SNIPPETS = PACKAGE / "snippets" if (PACKAGE / "snippets").is_dir() else ROOT / "snippets"
+DOCS = ROOT / "docs"  # the pages: a checkout's only (an installed package has the site instead)
 
 DEFAULT_BPFTRACE = "bpftrace"
 DEFAULT_PYTHON = "/usr/bin/python3"

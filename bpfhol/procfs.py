@@ -23,8 +23,8 @@ class ProcStat:
 def proc_stat(pid: int | str, *, zombies: bool = False) -> ProcStat | None:
     """/proc/PID/stat, or None when there is no such process (or, unless asked for, it is a zombie)."""
     try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            raw = f.read().decode(errors="replace")
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            raw = stat.read().decode(errors="replace")
     except (FileNotFoundError, ProcessLookupError):
         return None
     # comm may hold spaces and parentheses: it runs from the first "(" to the last ")".
@@ -71,7 +71,7 @@ def all_pids() -> Iterator[int]:
 
 def fd_targets(pid: int) -> list[str]:
     """What each open descriptor of PID points at ("anon_inode:bpf-prog", "/tmp/x", ...)."""
-    found = []
+    found: list[str] = []
     try:
         names = os.listdir(f"/proc/{pid}/fd")
     except OSError:

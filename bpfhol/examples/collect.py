@@ -11,12 +11,15 @@ from mkdocs.yml, so what runs is what the reader sees.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import markdown
 from mkdocs.config import load_config
 from sybil import Document, Region
 from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
+from sybil.typing import Evaluator
 
 from bpfhol.examples.model import Example, Illustration, Spec, SpecError, parse_spec
 from bpfhol.labs import LABS, known
@@ -61,7 +64,7 @@ class Project:
         configs["pymdownx.snippets"] = snip
         self.snippet_bases = [Path(b) for b in snip["base_path"]]
         md = markdown.Markdown(extensions=extensions, extension_configs=configs)
-        self._snippets = md.preprocessors["snippet"]
+        self._snippets: Any = md.preprocessors["snippet"]  # pymdownx's SnippetPreprocessor
 
     def expand(self, text: str) -> str:
         """Expand `--8<--` includes as the site build does (raises on a missing file)."""
@@ -82,13 +85,13 @@ def _includes(source: str) -> list[str]:
 class PageParser:
     """A sybil parser: one region per runnable example of a page."""
 
-    def __init__(self, project: Project, evaluator=None) -> None:
+    def __init__(self, project: Project, evaluator: Evaluator | None = None) -> None:
         self.project = project
         self.evaluator = evaluator
         self.lexer = RawFencedCodeBlockLexer(info_pattern=_INFO)
         self.illustrations: list[Illustration] = []
 
-    def __call__(self, document: Document):
+    def __call__(self, document: Document) -> Iterator[Region]:
         lexed = sorted(self.lexer(document), key=lambda r: r.start)
         # A fence quoted inside a longer one (````markdown ... ```bpftrace ...) is text, not a block.
         blocks = [b for b in lexed if not any(o.start < b.start and b.end <= o.end for o in lexed)]
@@ -112,7 +115,7 @@ class PageParser:
             end = block.end
             nxt = blocks[i + 1] if i + 1 < len(blocks) else None
             adjacent = nxt is not None and not document.text[block.end : nxt.start].strip()
-            if adjacent and nxt.lexemes["language"] == "text":
+            if adjacent and nxt is not None and nxt.lexemes["language"] == "text":
                 self._shown(ex, nxt)
                 end = nxt.end
             elif not ex.problems:

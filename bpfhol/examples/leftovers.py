@@ -52,7 +52,7 @@ def _in_use(paths: set[str]) -> set[str]:
     """The entries some live process works in or holds open (a lab still running beside the run)."""
     if not paths:
         return set()
-    used = set()
+    used: set[str] = set()
     for pid in all_pids():
         targets = fd_targets(pid)
         try:

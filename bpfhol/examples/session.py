@@ -149,7 +149,9 @@ class DocsRun:
     def _run_in(self, ex: Example, lab: LabProcess | None) -> Outcome:
         key = lab.key if lab else None
         # Arguments may name a running workload: {pid.chatty}.
-        argv = shlex.split(fill_text(ex.spec.args, dict(key, pid=lab.pids) if lab else None)) if ex.spec.args else []
+        argv = (
+            shlex.split(fill_text(ex.spec.args, {**lab.key, "pid": lab.pids} if lab else None)) if ex.spec.args else []
+        )
         self._lock.acquire(ex.spec.exclusive)
         try:
             timeout = ex.spec.hard_timeout * config.timeout_scale()

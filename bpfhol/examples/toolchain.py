@@ -41,8 +41,8 @@ def unmet(req: Requirement) -> str | None:
         arch = platform.machine()
         return None if arch in req.value.split("|") else f"needs {req} (this is {arch})"
     if req.what == "feature":
-        have = {"kprobes": _kprobes(), "btf": os.path.exists("/sys/kernel/btf/vmlinux")}[req.value]
-        return None if have else f"needs {req} (this kernel has none)"
+        present = {"kprobes": _kprobes(), "btf": os.path.exists("/sys/kernel/btf/vmlinux")}[req.value]
+        return None if present else f"needs {req} (this kernel has none)"
     if req.what == "kernel":
         have = kernel_version()
         shown = platform.release()

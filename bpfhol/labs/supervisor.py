@@ -597,8 +597,8 @@ def _stop_one(sdir: str, lab: str) -> bool:
     try:
         if not lock.try_take():
             pid = lock.holder()
-            state = read_state(sdir, lab) or {}
-            if pid is None or pid != (state.get("supervisor") or {}).get("pid") or not supervisor_alive(state):
+            holder = read_state(sdir, lab) or {}
+            if pid is None or pid != (holder.get("supervisor") or {}).get("pid") or not supervisor_alive(holder):
                 raise UsageError("a start is in progress; try again in a moment")
             os.kill(pid, signal.SIGTERM)
             if not _wait_lock(lock, 10.0):
