@@ -22,6 +22,7 @@ import pytest
 
 from bpfhol.config import ROOT
 from bpfhol.labs import known
+from devtools import report as suite_report
 from tests.unprivileged import run_as_nobody
 
 DEMO = Path(__file__).parent / "demo"
@@ -186,6 +187,10 @@ def test_report_file_records_each_example_with_page_line_and_outcome(course: Cou
     assert ex["type"] == "example" and ex["nodeid"] == f"{PAGE}::line:10,column:1"
     assert (ex["page"], ex["line"], ex["kind"], ex["snippet"]) == (PAGE, 10, "bpftrace", "snippets/demo/getpid.bt")
     assert ex["outcome"] == "failed" and ex["seconds"] is None and ex["stderr"] == ""
+    read = suite_report.read(report)  # as the toolchain and kernel matrices read it
+    assert read["exitstatus"] == 1 and [t["id"] for t in read["tests"]] == [ex["nodeid"]]
+    (entry,) = read["examples"]
+    assert entry == {**{k: ex[k] for k in ("page", "line", "kind", "snippet", "outcome", "reason")}, "warnings": []}
 
 
 # --- runs: real bpftrace and BCC ----------------------------------------------------------------
