@@ -68,6 +68,10 @@ class Course:
         """Only what needs no BPF (-m "not bpf": the page's mistakes), in this process."""
         return self.pytester.runpytest_inprocess(*self.args("-m", "not bpf", *extra))
 
+    def front_matter(self, text: str) -> None:
+        page = self.path / PAGE
+        page.write_text(f"---\n{text}---\n" + page.read_text())
+
     def edit(self, name: str, old: str, new: str) -> None:
         path = self.path / name
         text = path.read_text()
@@ -119,8 +123,7 @@ def test_unknown_marker_is_rejected_with_page_and_line(course: Course) -> None:
 
 
 def test_unknown_front_matter_key_is_rejected_with_page_and_line(course: Course) -> None:
-    page = course.path / PAGE
-    page.write_text("---\ntitle: Demo\nlabb: syscalls\n---\n" + page.read_text())
+    course.front_matter("title: Demo\nlabb: syscalls\n")
     r = course.check_markup()
     r.assert_outcomes(failed=1)
     assert f"{PAGE}:3: front matter: unknown key 'labb'" in out(r)
@@ -150,8 +153,7 @@ def test_missing_shown_output_block_fails(course: Course) -> None:
 
 
 def test_unknown_lab_is_one_error_per_example_naming_the_page(course: Course) -> None:
-    page = course.path / PAGE
-    page.write_text("---\nlab: nosuchlab\n---\n" + page.read_text())
+    course.front_matter("lab: nosuchlab\n")
     r = course.check_markup()
     r.assert_outcomes(failed=3)
     assert f"{PAGE}:12: the bpftrace example failed" in out(r)
@@ -327,8 +329,7 @@ def test_selection_runs_only_the_selected_examples(course: Course, needs_bpf: No
 
 
 def test_a_lab_that_cannot_start_is_one_clear_error(course: Course, needs_bpf: None) -> None:
-    page = course.path / PAGE
-    page.write_text("---\nlab: syscalls\n---\n" + page.read_text())
+    course.front_matter("lab: syscalls\n")
     r = course.run(env={"BPFHOL_SEED": "5000"})  # a seed the lab refuses
     r.assert_outcomes(failed=3)
     errors = [line for line in r.outlines if "the syscalls lab did not start" in line]
