@@ -213,7 +213,8 @@ def test_report_file_of_a_run_has_each_examples_run(course: Course, needs_bpf: N
     assert records[-1] == {"type": "session", "exitstatus": 0}
     examples = {rec["snippet"]: rec for rec in records if rec["type"] == "example"}
     assert set(examples) == {"snippets/demo/getpid.bt", "snippets/demo/list.sh", "snippets/demo/bcc.py"}
-    assert all(e["outcome"] == "passed" and e["seconds"] > 0 and e["duration"] > 0 for e in examples.values())
+    # seconds: each run's own; pytest's duration may be ~0 for a run the pool finished before its turn.
+    assert all(e["outcome"] == "passed" and e["seconds"] > 0 and e["duration"] >= 0 for e in examples.values()), records
     assert examples["snippets/demo/getpid.bt"]["line"] == 9
 
 
