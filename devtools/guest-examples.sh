@@ -5,7 +5,8 @@
 # FILTER selects examples as pytest -k does; capture rewrites the shown outputs of those that pass.
 # After BUDGET seconds pytest gets Ctrl-C: it stops the labs and still writes its report.
 # JOBS examples run at once (BPFHOL_DOCS_JOBS; without it, ./dev test's default).
-# Writes .matrix-kernel/report.json (every test) and times.json (the guest's uptime at each step).
+# Writes .matrix-kernel/report.jsonl (every test: the docs suite's report file, devtools/report.py reads
+# it) and times.json (the guest's uptime at each step).
 set -u
 cd "$(dirname "$0")/.."
 out=.matrix-kernel
@@ -26,7 +27,7 @@ if [ "$rc" -eq 0 ]; then
   [ "$mode" = capture ] && args+=(--update-shown)
   stop=()
   [ "$budget" -gt 0 ] && stop=(timeout -s INT -k 120 "$budget")
-  BPFHOL_REPORT="$PWD/$out/report.json" "${stop[@]}" .venv/bin/python -m pytest -p devtools.report \
+  "${stop[@]}" .venv/bin/python -m pytest --bpfhol-report "$PWD/$out/report.jsonl" \
     -p no:cacheprovider "${args[@]}"
   rc=$?
 fi

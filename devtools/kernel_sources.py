@@ -19,6 +19,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from bpfhol.examples.markers import page_markers
 from devtools import chroot
 from devtools.chroot import Chroot
 
@@ -57,10 +58,10 @@ class Row:
 def table(page: Path = PAGE) -> list[Row]:
     """The rows of the page's table (ValueError when the page has none, or a malformed one)."""
     lines = page.read_text().splitlines()
-    try:
-        start = lines.index(MARK) + 1
-    except ValueError:
-        raise ValueError(f"{page}: no {MARK} line") from None
+    marks = [m.line for m in page_markers(page) if m.name == "kernel-sources"]  # the docs suite's own reading
+    if not marks:
+        raise ValueError(f"{page}: no {MARK} line")
+    start = marks[0]  # the line after the marker's (0-based)
     head = [c.strip() for c in lines[start].strip("|").split("|")]
     series = head[1:]
     rows = []

@@ -36,7 +36,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from bpfhol import config
+from bpfhol.examples.collect import Project, collect
 from devtools import chroot
+from devtools import report as suite_report
 from devtools.chroot import Chroot, say
 
 # virtme-ng is a tool of the matrix, not of the course: it lives in a venv of its own in the cache.
@@ -44,7 +46,7 @@ VIRTME_NG = "virtme-ng==1.42"
 VENV = chroot.CACHE / "virtme-ng"
 KERNELS_DIR = chroot.CACHE / "kernels"
 GUEST_SCRIPT = "devtools/guest-examples.sh"  # in the checkout; the guest runs it
-GUEST_REPORT = ".matrix-kernel"  # in the chroot's checkout: report.json, times.json
+GUEST_REPORT = ".matrix-kernel"  # in the chroot's checkout: report.jsonl (devtools.report), times.json
 # Under TCG a guest's clock is real time, but its CPU is about 20x slower (measured: a Python loop): every
 # program takes longer to start and attach, BCC's clang most.  Examples get this much more time with two
 # vCPUs, and twice that with one.
@@ -289,9 +291,10 @@ def read_guest(ch: Chroot) -> dict[str, Any]:
     """What the guest wrote: {"report": pytest's report or None, "times": the script's clock readings}."""
     out: dict[str, Any] = {"report": None, "times": {}}
     base = ch.checkout / GUEST_REPORT
-    for key, name in (("report", "report.json"), ("times", "times.json")):
-        with contextlib.suppress(OSError, ValueError):
-            out[key] = json.loads((base / name).read_text())
+    with contextlib.suppress(OSError):
+        out["report"] = suite_report.read(base / "report.jsonl")
+    with contextlib.suppress(OSError, ValueError):
+        out["times"] = json.loads((base / "times.json").read_text())
     return out
 
 
@@ -300,12 +303,8 @@ def kernel_scoped_outputs(docs: Path) -> set[str]:
 
     Every other shown output is the reference toolchain's, captured on the course machine.
     """
-    found = set()
-    for page in docs.rglob("*.md"):
-        for m in re.finditer(r"<!-- example\n(.*?)-->.*?--8<-- \"([^\"]+\.out)\"", page.read_text(), re.DOTALL):
-            if re.search(r"^requires:\s*kernel\b", m.group(1), re.MULTILINE):
-                found.add(m.group(2))
-    return found
+    examples = collect(Project(docs.parent))  # the docs suite's own reading of the pages
+    return {ex.shown_name for ex in examples if ex.shown_name and any(r.what == "kernel" for r in ex.spec.requires)}
 
 
 def captured(ch: Chroot, checkout: Path) -> list[Path]:

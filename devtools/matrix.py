@@ -30,13 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from devtools import chroot, kernel_sources, kernels
+from devtools import report as suite_report
 from devtools.chroot import Chroot, say
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULT = ROOT / "docs" / "tested-on.json"
 TOOLCHAINS = {"debian12": "bookworm", "debian13": "trixie", "unstable": "sid"}
 REFERENCE = "debian12"  # where the pages' outputs are captured
-REPORT = "tmp/matrix-report"  # inside the chroot: REPORT-PART.json for each part of the suite
+REPORT = "tmp/matrix-report"  # inside the chroot: REPORT-PART.jsonl for each part of the suite (devtools.report)
 # Without --full the suite runs as two pytest processes at once, after one `./dev setup`: the
 # examples and the workload tests (which share the machine with the lab's workload), and the
 # harness and other tests (which start no workload).  Each part mostly waits on tracing.
@@ -44,7 +45,7 @@ PARTS = {
     "examples": ["tests/test_workloads.py", "tests/test_check.py", "docs"],  # these start labs: one after another
     "harness": ["tests", "--ignore=tests/site", "--ignore=tests/test_workloads.py", "--ignore=tests/test_check.py"],
 }
-PYTEST = ".venv/bin/python -m pytest -p devtools.report -p no:cacheprovider"  # what `./dev test` runs
+PYTEST = ".venv/bin/python -m pytest -p no:cacheprovider"  # what `./dev test` runs
 STOP_GRACE = 20.0  # seconds the suite gets to clean up after Ctrl-C
 # Warnings the pages explain (System calls, "couldn't set RLIMIT_MEMLOCK" and "On a newer bpftrace"):
 # about the machine, or bpftrace 0.27's false alarms on portable code.
@@ -152,8 +153,11 @@ def prepare(ch: Chroot) -> None:
 def suite_commands(full: bool) -> dict[str, str]:
     """The README's test command as the chroot runs it: part name -> shell command."""
     if full:  # exactly `./dev test`
-        return {"full": "./dev test -p devtools.report -p no:cacheprovider"}
-    return {part: f"{PYTEST} {' '.join(args)}" for part, args in PARTS.items()}
+        return {"full": f"./dev test -p no:cacheprovider {suite_report.option(f'/{REPORT}-full.jsonl')}"}
+    return {
+        part: f"{PYTEST} {suite_report.option(f'/{REPORT}-{part}.jsonl')} {' '.join(args)}"
+        for part, args in PARTS.items()
+    }
 
 
 def run_suite(ch: Chroot, full: bool, log: Path) -> int:
@@ -179,7 +183,7 @@ def run_suite(ch: Chroot, full: bool, log: Path) -> int:
             procs[part] = chroot.popen_in(
                 ch,
                 ["bash", "-c", cd + "exec " + cmd],
-                {**env, "BPFHOL_REPORT": f"/{REPORT}-{part}.json"},
+                env,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -232,12 +236,12 @@ def read_report(ch: Chroot) -> dict[str, Any]:
     merged: dict[str, Any] = {"tests": [], "examples": [], "exitstatus": 0}
     for f in sorted((ch.root / REPORT).parent.glob(Path(REPORT).name + "-*")):
         try:
-            part = json.loads(f.read_text())
-        except (OSError, ValueError):
+            part = suite_report.read(f)
+        except OSError:
             continue
         merged["tests"] += part["tests"]
         merged["examples"] += part["examples"]
-        merged["exitstatus"] = max(merged["exitstatus"], part["exitstatus"])
+        merged["exitstatus"] = max(merged["exitstatus"], part["exitstatus"] or 0)
     return merged
 
 

@@ -4,77 +4,18 @@ A test that needs BPF asks for the `needs_bpf` fixture (tests/conftest.py then m
 `bpf`, so `pytest -m "not bpf"` selects the tests that run without privileges). Without
 root, or when the kernel refuses a one-instruction tracing program, the test is skipped
 with the reason; when CI is set the same reason fails the test, so CI can never go green
-by skipping every kernel test.
+by skipping every kernel test. The probe and the rule are the docs suite's own
+(bpfhol.examples.access, bpfhol.examples.plugin.require_bpf).
 """
 
 from __future__ import annotations
 
-import ctypes
-import functools
-import os
-import platform
-import struct
-
 import pytest
 
-from bpfhol import config
+from bpfhol.examples.access import bpf_unavailable
+from bpfhol.examples.plugin import require_bpf
 
-# bpf(2) has no glibc wrapper; its number differs per architecture.
-_BPF_SYSCALL = {"x86_64": 321, "aarch64": 280}
-_BPF_PROG_LOAD = 5
-_BPF_PROG_TYPE_TRACEPOINT = 5  # the type bpftrace's tracepoint probes load as
-
-
-@functools.cache
-def _load_refusal() -> str | None:
-    """Load `r0 = 0; exit` as a tracepoint program; return why the kernel refused, or None.
-
-    The program's fd is closed at once: nothing stays loaded.
-    """
-    nr = _BPF_SYSCALL.get(platform.machine())
-    if nr is None:
-        return None  # no probe for this architecture: root is the best evidence there is
-    insns = struct.pack("<BBhi", 0xB7, 0, 0, 0) + struct.pack("<BBhi", 0x95, 0, 0, 0)  # mov r0,0; exit
-    insn_buf = ctypes.create_string_buffer(insns, len(insns))
-    license_buf = ctypes.create_string_buffer(b"GPL")
-    attr = ctypes.create_string_buffer(128)  # union bpf_attr; unused tail stays zero
-    struct.pack_into(
-        "<IIQQ",
-        attr,
-        0,
-        _BPF_PROG_TYPE_TRACEPOINT,
-        2,
-        ctypes.addressof(insn_buf),
-        ctypes.addressof(license_buf),
-    )
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.syscall.restype = ctypes.c_long
-    fd = libc.syscall(ctypes.c_long(nr), ctypes.c_long(_BPF_PROG_LOAD), attr, ctypes.c_uint(len(attr)))
-    if fd < 0:
-        err = ctypes.get_errno()
-        return f"the kernel refused to load a BPF program ({os.strerror(err)})"
-    os.close(fd)
-    return None
-
-
-def bpf_unavailable(what: str = "BPF") -> str | None:
-    """Why `what` cannot run here, or None when this process may load BPF programs."""
-    if os.geteuid() != 0:
-        return f"{what} needs root: loading BPF programs takes CAP_BPF and CAP_PERFMON (run the tests with sudo)"
-    refusal = _load_refusal()
-    if refusal:
-        return f"{what} cannot run: {refusal}"
-    return None
-
-
-def require_bpf(reason_what: str = "BPF") -> None:
-    """Skip the calling test when BPF is unavailable; fail it instead when CI is set."""
-    reason = bpf_unavailable(reason_what)
-    if reason is None:
-        return
-    if config.ci():
-        pytest.fail(f"{reason} [CI is set: a test that needs BPF fails instead of skipping]", pytrace=False)
-    pytest.skip(reason)
+__all__ = ["bpf_unavailable", "needs_bpf", "require_bpf"]
 
 
 @pytest.fixture(scope="session")

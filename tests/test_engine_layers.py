@@ -1,4 +1,4 @@
-"""The examples engine's layers depend one way only: model <- collect <- run <- judge <- capture.
+"""The examples engine's layers depend one way only: model <- collect <- run <- judge <- capture <- plugin.
 
 And the product package never imports the tests.
 """
@@ -15,13 +15,16 @@ from bpfhol.config import ROOT
 ENGINE = ROOT / "bpfhol" / "examples"
 LAYER = {
     "model": 0,
+    "markers": 1,
     "collect": 1,
     "run": 2,
+    "access": 2,
     "toolchain": 2,
     "leftovers": 2,
     "session": 2,
     "judge": 3,
     "capture": 4,
+    "plugin": 5,
 }
 
 

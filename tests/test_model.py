@@ -1,10 +1,12 @@
-"""Example comments: parsing, answer-key placeholders, and what a check reports."""
+"""Example comments and the other markers: parsing, answer-key placeholders, and what a check reports."""
 
 from __future__ import annotations
 
 import pytest
+from sybil import Document
 
 from bpfhol.examples.judge import unmet
+from bpfhol.examples.markers import front_matter, markers
 from bpfhol.examples.model import Requirement, SpecError, fill, parse_spec
 
 KEY = {"mmap": {"comm": "mapit", "shared_percent": 75}, "open": {"opener": {"comm": "open.er", "files": ["a.db"]}}}
@@ -92,3 +94,55 @@ def test_requirements_parse() -> None:
 def test_bad_requirement_names_the_grammar() -> None:
     with pytest.raises(SpecError, match=r"requires: 'bpftrace 0.19': expected 'arch NAME"):
         parse_spec("requires: bpftrace 0.19\nexpect: x")
+
+
+# --- markers and front matter (bpfhol.examples.markers) -------------------------------------------
+
+PAGE_TEXT = """---
+lab: syscalls
+---
+
+<!-- kernel-sources -->
+| a | b |
+
+````markdown
+<!-- example
+expect: quoted, not a marker
+-->
+````
+
+??? success "Solution"
+
+    <!-- example
+    run: 1
+    expect: ^x$
+    -->
+    ```bpftrace
+    BEGIN { print("x"); exit(); }
+    ```
+"""
+
+
+def test_markers_are_found_where_the_site_reads_them_and_not_inside_fences() -> None:
+    found, unknown = markers(Document(PAGE_TEXT, "page.md"))
+    assert not unknown
+    assert [(m.name, m.line) for m in found] == [("kernel-sources", 5), ("example", 16)]
+    example = found[1]
+    assert example.body == "run: 1\nexpect: ^x$\n" and example.body_line == 17  # dedented out of the admonition
+    assert PAGE_TEXT[example.start : example.end].strip().endswith("-->")
+
+
+def test_unknown_marker_and_front_matter_key_name_their_line() -> None:
+    _, unknown = markers(Document("text\n\n<!-- exmaple\nexpect: x\n-->\n", "page.md"))
+    assert [(e.line, str(e)) for e in unknown] == [
+        (3, "unknown marker <!-- exmaple -->: the markers are example, kernel-sources, tested-on")
+    ]
+    meta, bad = front_matter("---\ntitle: T\nlabb: syscalls\n---\n# T\n")
+    assert meta == {"title": "T", "labb": "syscalls"}
+    assert [(e.line, str(e).split(" (")[0]) for e in bad] == [(3, "front matter: unknown key 'labb'")]
+
+
+def test_spec_errors_carry_the_comment_line() -> None:
+    with pytest.raises(SpecError) as e:
+        parse_spec("run: 1\nexepct: x\nexpect: y")
+    assert e.value.line == 2 and str(e.value).startswith("unknown key 'exepct'")

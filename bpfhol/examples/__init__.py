@@ -5,13 +5,15 @@
 
 Layers, each importing only the ones before it (tests/test_engine_layers.py checks the rule):
   model      Example, its Spec (the `<!-- example -->` comment's language), answer-key placeholders
-  collect    sybil lexers over the pages: the comment, the fenced program, its `--8<--` include,
-             its shown-output block, the page's `lab:` (collect.py)
+  collect    the course's markup lexed in one place: `<!-- example -->` and the other markers, front
+             matter (markers.py); sybil lexers over the pages: the comment, the fenced program, its
+             `--8<--` include, its shown-output block, the page's `lab:` (collect.py)
   run        one program as a learner runs it (run.py), the toolchain and declared requirements
              (toolchain.py), the labs a run needs and its examples scheduled (session.py), and what
-             a run left behind (leftovers.py)
+             a run left behind (leftovers.py), whether this process may load BPF at all (access.py)
   judge      expectations checked on live and shown output, and the failure message (judge.py)
   capture    writing shown outputs from passing runs (capture.py)
+  plugin     the pytest plugin (plugin.py, a pytest11 entry point): pages as tests, the report file
 
-tests/docs/plugin.py makes it a pytest plugin; `bpfhol run` and `bpfhol check` use the same run layer.
+`bpfhol run` and `bpfhol check` use the same run layer.
 """

@@ -1,11 +1,13 @@
 """Find the runnable examples of a Markdown page, exactly as the site shows them (the *collect* layer).
 
 A runnable example is a fenced block in `bpftrace`, `python` (a BCC program) or `sh`,
-with the example comment just above it (see bpfhol.examples.model) and, right after it, the
-`text` block that shows its output.  Fences may carry MkDocs-Material attributes
-(`bpftrace title="x.bt" hl_lines="2"`) and sit indented inside admonitions and tabs.
-Includes (`--8<-- "syscalls/x.bt"`) are expanded by pymdownx.snippets itself, configured
-from mkdocs.yml, so what runs is what the reader sees.
+with the `<!-- example -->` marker just above it (its language: bpfhol.examples.model; markers
+and front matter are lexed by bpfhol.examples.markers) and, right after it, the `text` block that
+shows its output.  Fences may carry MkDocs-Material attributes (`bpftrace title="x.bt" hl_lines="2"`)
+and sit indented inside admonitions and tabs.  Includes (`--8<-- "syscalls/x.bt"`) are expanded by
+pymdownx.snippets itself, configured from mkdocs.yml, so what runs is what the reader sees.
+A page's own mistakes (an unknown marker or front-matter key, an example comment with no program
+under it) are regions too: each fails with its page and line.
 """
 
 from __future__ import annotations
@@ -13,37 +15,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import markdown
 from mkdocs.config import load_config
 from sybil import Document, Region
-from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
 from sybil.typing import Evaluator
 
-from bpfhol.examples.model import Example, Illustration, Spec, SpecError, parse_spec
+from bpfhol.examples.markers import Marker, MarkupError, fences, front_matter, key_line, markers
+from bpfhol.examples.model import Example, Illustration, PageProblem, Spec, SpecError, parse_spec
 from bpfhol.labs import LABS, known
 
 RUNNABLE = {"bpftrace": "bpftrace", "python": "python", "sh": "sh"}  # fence language -> runner kind
-_INFO = re.compile(r"(?P<language>[\w+-]*)(?P<attributes>[^\n]*)$\n", re.MULTILINE)
-_COMMENT = re.compile(r"<!--\s*example\b(?P<body>.*?)-->\s*\Z", re.DOTALL)
 _INCLUDE = re.compile(r'^\s*-{1,}8<-{1,}\s+"(?P<name>[^"]+)"\s*$')
-_FRONT_MATTER = re.compile(r"\A---\n(?P<body>.*?\n)---\n", re.DOTALL)
-
-
-def page_lab(text: str) -> tuple[str | None, str | None]:
-    """The lab a page's front matter names (`lab: syscalls`), and a problem if it names none we know."""
-    m = _FRONT_MATTER.match(text)
-    if m is None:
-        return None, None
-    for line in m.group("body").splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() == "lab":
-            name = value.strip()
-            if name not in LABS:
-                return None, f"front matter: unknown lab '{name}' (labs: {known()})"
-            return name, None
-    return None, None
 
 
 class Project:
@@ -64,12 +47,11 @@ class Project:
         configs["pymdownx.snippets"] = snip
         self.snippet_bases = [Path(b) for b in snip["base_path"]]
         md = markdown.Markdown(extensions=extensions, extension_configs=configs)
-        self._snippets: Any = md.preprocessors["snippet"]  # pymdownx's SnippetPreprocessor
+        self._snippets = md.preprocessors["snippet"]
 
     def expand(self, text: str) -> str:
         """Expand `--8<--` includes as the site build does (raises on a missing file)."""
-        self._snippets.seen = set()
-        return "\n".join(self._snippets.parse_snippets(text.split("\n")))
+        return "\n".join(self._snippets.run(text.split("\n")))  # a preprocessor's public entry point
 
     def snippet_path(self, name: str) -> Path:
         for base in self.snippet_bases:
@@ -82,30 +64,42 @@ def _includes(source: str) -> list[str]:
     return [m.group("name") for line in source.splitlines() if (m := _INCLUDE.match(line))]
 
 
+def _line(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _offset(text: str, line: int) -> int:
+    """Where the page's line `line` starts."""
+    return sum(len(s) for s in text.splitlines(keepends=True)[: line - 1])
+
+
 class PageParser:
-    """A sybil parser: one region per runnable example of a page."""
+    """A sybil parser: one region per runnable example of a page, and one per mistake of the page."""
 
     def __init__(self, project: Project, evaluator: Evaluator | None = None) -> None:
         self.project = project
         self.evaluator = evaluator
-        self.lexer = RawFencedCodeBlockLexer(info_pattern=_INFO)
         self.illustrations: list[Illustration] = []
 
     def __call__(self, document: Document) -> Iterator[Region]:
-        lexed = sorted(self.lexer(document), key=lambda r: r.start)
-        # A fence quoted inside a longer one (````markdown ... ```bpftrace ...) is text, not a block.
-        blocks = [b for b in lexed if not any(o.start < b.start and b.end <= o.end for o in lexed)]
+        text = document.text
         page = Path(document.path).resolve().relative_to(self.project.root)
-        lab, lab_problem = page_lab(document.text)
-        prev_end = 0
+        meta, unknown = front_matter(text)
+        found, stray = markers(document)
+        lab, lab_problem = self._lab(page, text, meta)
+        above = {m.end: m for m in found if m.name == "example"}  # an example marker, by where it ends
+        used: set[int] = set()
+        blocks = fences(document)
         for i, block in enumerate(blocks):
             language = block.lexemes["language"]
-            gap_before = document.text[prev_end : block.start]
-            prev_end = block.end
             if language not in RUNNABLE:
                 continue
-            line = document.text.count("\n", 0, block.start) + 1
-            ex = self._example(page, line, block, gap_before)
+            marker = next(
+                (m for end, m in above.items() if end <= block.start and not text[end : block.start].strip()), None
+            )
+            if marker is not None:
+                used.add(marker.end)
+            ex = self._example(page, _line(text, block.start), block, marker)
             if isinstance(ex, Illustration):
                 self.illustrations.append(ex)
                 continue
@@ -114,30 +108,50 @@ class PageParser:
                 ex.problems.insert(0, lab_problem)
             end = block.end
             nxt = blocks[i + 1] if i + 1 < len(blocks) else None
-            adjacent = nxt is not None and not document.text[block.end : nxt.start].strip()
-            if adjacent and nxt is not None and nxt.lexemes["language"] == "text":
+            if nxt is not None and not text[block.end : nxt.start].strip() and nxt.lexemes["language"] == "text":
                 self._shown(ex, nxt)
                 end = nxt.end
             elif not ex.problems:
                 ex.problems.append("no shown output: put a ```text block including the .out file right after it")
             yield Region(block.start, end, parsed=ex, evaluator=self.evaluator)
+        problems = [PageProblem(page, e.line, str(e)) for e in (*unknown, *stray)]
+        problems += [
+            PageProblem(
+                page, m.line, "an example comment must sit right above the bpftrace, python or sh block it describes"
+            )
+            for m in above.values()
+            if m.end not in used
+        ]
+        for p in problems:
+            start = _offset(text, p.line)
+            yield Region(start, start + len(text[start:].split("\n", 1)[0]), parsed=p, evaluator=self.evaluator)
 
-    def _example(self, page: Path, line: int, block: Region, gap_before: str) -> Example | Illustration:
+    @staticmethod
+    def _lab(page: Path, text: str, meta: dict) -> tuple[str | None, str | None]:
+        """The lab the front matter names (`lab: syscalls`), and a problem if it names none we know."""
+        name = meta.get("lab")
+        if name is None:
+            return None, None
+        if name not in LABS:
+            return None, f"{page}:{key_line(text, 'lab')}: front matter: unknown lab '{name}' (labs: {known()})"
+        return str(name), None
+
+    def _example(self, page: Path, line: int, block: Region, marker: Marker | None) -> Example | Illustration:
         language = block.lexemes["language"]
         raw = str(block.lexemes["source"])
         problems: list[str] = []
-        m = _COMMENT.search(gap_before[gap_before.rfind("<!--") :] if "<!--" in gap_before else "")
         spec = Spec()
-        if m is None:
+        if marker is None:
             problems.append(
                 f"this {language} block runs, but has neither expectations nor an illustration mark: "
                 "put an <!-- example ... --> comment right above it"
             )
         else:
             try:
-                spec = parse_spec(m.group("body"))
+                spec = parse_spec(marker.body)
             except SpecError as e:
-                problems.append(f"example comment: {e}")
+                at = marker.body_line + e.line - 1 if e.line else marker.line
+                problems.append(f"{page}:{at}: example comment: {e}")
             if spec.illustration:
                 return Illustration(page, line, language, spec.illustration)
         try:
@@ -160,10 +174,15 @@ class PageParser:
 
 
 def collect(project: Project) -> list[Example]:
-    """Every runnable example of every page, in page order (for capture and tools outside pytest)."""
+    """Every runnable example of every page, in page order (for tools outside pytest).
+
+    ValueError names the page and line of the first mistake a page holds (as the docs suite would fail it).
+    """
     parser = PageParser(project)
     found = []
     for page in sorted(project.docs.rglob("*.md")):
-        doc = Document.parse(str(page), parser)
-        found += [e.parsed for e in doc.examples() if isinstance(e.parsed, Example)]
+        for region in Document.parse(str(page), parser).examples():
+            if isinstance(region.parsed, PageProblem):
+                raise MarkupError(region.parsed.line, f"{region.parsed.id}: {region.parsed.message}")
+            found.append(region.parsed)
     return found

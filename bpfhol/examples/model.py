@@ -42,7 +42,11 @@ _REQUIREMENT = re.compile(
 
 
 class SpecError(ValueError):
-    """An example comment that cannot be understood."""
+    """An example comment that cannot be understood; `line` is the comment's line at fault (1 = its first)."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ def parse_requirement(text: str) -> Requirement:
     m = _REQUIREMENT.match(text.strip())
     if m is None:
         raise SpecError(
-            f"requires: {text!r}: expected 'arch NAME[|NAME]', 'bpftrace OP X.Y', 'kernel OP X.Y' "
+            f"{text!r}: expected 'arch NAME[|NAME]', 'bpftrace OP X.Y', 'kernel OP X.Y' "
             "(OP one of >= <= == < >) or 'feature kprobes|btf'"
         )
     if m["arch"]:
@@ -92,6 +96,7 @@ class Spec:
 def parse_spec(body: str) -> Spec:
     """Parse the `key: value` lines of an example comment."""
     spec = Spec()
+    check_line = None
     for n, raw in enumerate(body.splitlines(), 1):
         line = raw.strip()
         if not line:
@@ -99,9 +104,9 @@ def parse_spec(body: str) -> Spec:
         key, sep, value = line.partition(":")
         key, value = key.strip(), value.strip()
         if not sep or key not in KEYS:
-            raise SpecError(f"line {n} of the example comment: expected one of {', '.join(KEYS)}: got {line!r}")
+            raise SpecError(f"unknown key {key!r}: expected one of {', '.join(KEYS)}", n)
         if not value:
-            raise SpecError(f"line {n} of the example comment: '{key}' needs a value")
+            raise SpecError(f"'{key}' needs a value", n)
         try:
             if key == "run":
                 spec.run = float(value)
@@ -118,17 +123,17 @@ def parse_spec(body: str) -> Spec:
             elif key == "args":
                 spec.args = value
             elif key == "check":
-                spec.check = value
+                spec.check, check_line = value, n
             else:
                 _compile_template(value)  # a typo'd regex fails here, not at run time
                 (spec.expect if key == "expect" else spec.expect_none).append(value)
         except (ValueError, re.error) as e:
-            raise SpecError(f"line {n} of the example comment ({key}): {e}") from None
+            raise SpecError(f"{key}: {e}", n) from None
     if spec.check is not None:
         from bpfhol.grading.exercises import EXERCISES  # the ids live with the criteria
 
         if spec.check not in EXERCISES:
-            raise SpecError(f"check: unknown exercise '{spec.check}' (known: {', '.join(EXERCISES)})")
+            raise SpecError(f"check: unknown exercise '{spec.check}' (known: {', '.join(EXERCISES)})", check_line)
     if spec.illustration and (spec.expect or spec.expect_none or spec.run):
         raise SpecError("an illustration is shown, not run: it takes no run/expect lines")
     if not spec.illustration and not spec.expect:
@@ -166,6 +171,19 @@ class Illustration:
     line: int
     language: str
     reason: str
+
+
+@dataclass
+class PageProblem:
+    """Something wrong with a page itself, at its line: an unknown marker or front-matter key, a stray comment."""
+
+    page: Path
+    line: int
+    message: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.page}:{self.line}"
 
 
 # --- answer-key placeholders ------------------------------------------------------------------------
