@@ -130,6 +130,7 @@ def write(outcomes: list[Outcome], args: argparse.Namespace) -> None:
     if args.no_result:
         return
     if args.output:  # one job's cells, merged later with the others
+        args.output.parent.mkdir(parents=True, exist_ok=True)
         results.write_result(outcomes, args.output, keep=False)
         say(f"result written to {args.output}")
         return
@@ -146,6 +147,7 @@ def merge(parts: list[Path], output: Path | None) -> int:
         print(f"./dev matrix --merge: {e}", file=sys.stderr)
         return 2
     target = output or results.RESULT
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(results.dumps(result))
     if target == results.RESULT:
         tested_on.write(result)
