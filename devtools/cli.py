@@ -24,8 +24,8 @@ WHY_ROOT = {
     "capture": "it loads BPF programs",
     "bench": "it loads BPF programs",
 }
-# What the matrix needs on the host: mmdebstrap builds the chroots (Debian's keyring: from Ubuntu too); a kernel run boots Debian's kernels under
-# QEMU with virtme-ng (depmod, busybox for its initramfs, a venv of its own).
+# What the matrix needs on the host: mmdebstrap builds the chroots (Debian's keyring: from Ubuntu too);
+# a kernel run boots Debian's kernels under QEMU with virtme-ng (depmod, busybox for its initramfs, a venv).
 MATRIX_PACKAGES = ("mmdebstrap", "debian-archive-keyring", "git")
 KERNEL_PACKAGES = ("qemu-system-x86", "kmod", "busybox-static", "python3-venv")
 

@@ -18,6 +18,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bpfhol import config
 from devtools import chroot, kernels, toolchains
@@ -164,7 +165,7 @@ def source_tree(ch: Chroot, series: str) -> tuple[Path, str]:
     return dest, stamp.read_text().strip()
 
 
-def verify(ch: Chroot, release: str) -> dict[str, object]:
+def verify(ch: Chroot, release: str) -> dict[str, Any]:
     """The verdict for one kernel, as the matrix records it."""
     series = series_of(release)
     tree, source = source_tree(ch, series)
@@ -187,8 +188,8 @@ def main(argv: list[str]) -> int:
         print(
             f"Linux {verdict['series']} ({verdict['source']}): {verdict['checked']} names,"
             f" {len(verdict['wrong'])} wrong"
-        )  # type: ignore[arg-type]
-        for w in verdict["wrong"]:  # type: ignore[attr-defined]
+        )
+        for w in verdict["wrong"]:
             print(f"  {w}")
         worst = max(worst, 1 if verdict["wrong"] else 0)
     return worst
