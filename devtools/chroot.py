@@ -54,8 +54,11 @@ mount --rbind /dev "$r/dev"
 for f in etc/resolv.conf etc/hosts; do
   if [ -f "/$f" ] && [ -f "$r/$f" ] && [ ! -L "$r/$f" ]; then mount --bind "/$f" "$r/$f"; fi
 done
-exec chroot "$r" /usr/bin/env -i "$@"
+exec chroot "$r" "$@"
 """
+# Chroot name -> the process holding the mount namespace its commands share while `owned()`.
+_HOLDERS: dict[str, subprocess.Popen] = {}
+HOLDER_START = 10.0  # seconds the holder may take to mount and enter the chroot
 
 
 def say(msg: str) -> None:
@@ -151,12 +154,11 @@ def build(ch: Chroot, log: Path) -> None:
 
 
 def command_in(ch: Chroot, argv: list[str], env: dict[str, str] | None = None) -> list[str]:
-    """argv run in the chroot, in a mount namespace of its own, with a clean environment."""
-    assignments = [f"{k}={v}" for k, v in {**CLEAN_ENV, **(env or {})}.items()]
-    return ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", ENTER, "sh", str(ch.root)] + [
-        *assignments,
-        *argv,
-    ]
+    """argv run in the chroot with a clean environment: in the namespace `owned()` holds, else in one of its own."""
+    clean = ["/usr/bin/env", "-i", *(f"{k}={v}" for k, v in {**CLEAN_ENV, **(env or {})}.items()), *argv]
+    if holder := _HOLDERS.get(ch.name):
+        return ["nsenter", f"--mount=/proc/{holder.pid}/ns/mnt", "--", "chroot", str(ch.root), *clean]
+    return ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", ENTER, "sh", str(ch.root), *clean]
 
 
 def run_in(ch: Chroot, argv: list[str], *, env: dict[str, str] | None = None, **kw: Any) -> subprocess.CompletedProcess:
@@ -282,15 +284,37 @@ def kill_all_in(root: Path, timeout: float = 5.0) -> list[int]:
     return processes_in(root)
 
 
+def _hold(ch: Chroot) -> subprocess.Popen:
+    """A process that sleeps in the chroot, in a mount namespace the block's commands then join.
+
+    One namespace for all: a suite's parts that run side by side see each other's processes and files
+    by the same paths (a lab another part started is not taken for something left behind).
+    """
+    holder = subprocess.Popen(command_in(ch, ["sleep", "infinity"]), stdin=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + HOLDER_START
+    want = str(ch.root.resolve())
+    while holder.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if os.readlink(f"/proc/{holder.pid}/root") == want:  # mounted, and in the chroot
+                return holder
+        time.sleep(0.02)
+    holder.kill()
+    holder.wait()
+    raise RuntimeError(f"could not enter {ch.root} in a mount namespace of its own (exit {holder.returncode})")
+
+
 @contextlib.contextmanager
 def owned(ch: Chroot) -> Iterator[Chroot]:
-    """The chroot to ourselves for the block: refused while another run uses it; what is left is killed after.
+    """The chroot to ourselves for the block, its commands in one mount namespace; what is left is killed after.
 
-    With the processes gone their mount namespaces go too, and with them every mount.
+    Refused while another run uses it.  With the processes gone the namespace goes too, and with it every mount.
     """
     if busy := processes_in(ch.root):
         raise RuntimeError(f"{ch.root} is in use (pids {', '.join(map(str, busy))}): leave it, then run again")
+    _HOLDERS[ch.name] = _hold(ch)
     try:
         yield ch
     finally:
+        holder = _HOLDERS.pop(ch.name)
         kill_all_in(ch.root)
+        holder.wait()
