@@ -18,7 +18,7 @@ COMMANDS = {
     "bench": "print the benchmark figures (root)",
     "matrix": "the suite on each toolchain in cached chroots, or --kernel K in VMs (root; ./dev matrix --help)",
 }
-ROOT_ONLY = {"test", "setup", "capture", "bench", "matrix"}
+ROOT_ONLY = {"test", "setup", "capture", "bench"}  # and matrix, but for --merge
 WHY_ROOT = {
     "matrix": "it builds chroots and loads BPF programs",
     "capture": "it loads BPF programs",

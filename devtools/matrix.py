@@ -147,10 +147,14 @@ def merge(parts: list[Path], output: Path | None) -> int:
         print(f"./dev matrix --merge: {e}", file=sys.stderr)
         return 2
     target = output or results.RESULT
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(results.dumps(result))
-    if target == results.RESULT:
-        tested_on.write(result)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(results.dumps(result))
+        if target == results.RESULT:
+            tested_on.write(result)
+    except OSError as e:
+        print(f"./dev matrix --merge: cannot write {target}: {e.strerror}", file=sys.stderr)
+        return 2
     say(f"{len(result['toolchains'])} cells from {len(parts)} files written to {target}")
     bad = results.failures(result)
     for line in bad:
@@ -185,7 +189,11 @@ def main(argv: list[str]) -> int:
         for line in tables.details(r):
             print(line)
     say(f"{len(outcomes)} {'kernels' if args.kernels else 'toolchains'} in {time.monotonic() - t0:.0f} s")
-    write(outcomes, args)
+    try:
+        write(outcomes, args)
+    except OSError as e:
+        print(f"./dev matrix: cannot write the result: {e}", file=sys.stderr)
+        return 2
     return 0 if all(r.ok for r in outcomes) else 1
 
 
