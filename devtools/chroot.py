@@ -13,6 +13,7 @@ namespace's processes do: nothing is ever unmounted by hand, and nothing is left
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import re
@@ -58,6 +59,7 @@ exec chroot "$r" "$@"
 """
 # Chroot name -> the process holding the mount namespace its commands share while `owned()`.
 _HOLDERS: dict[str, subprocess.Popen] = {}
+PR_SET_PDEATHSIG = 1  # prctl(2)
 HOLDER_START = 10.0  # seconds the holder may take to mount and enter the chroot
 
 
@@ -166,9 +168,14 @@ def run_in(ch: Chroot, argv: list[str], *, env: dict[str, str] | None = None, **
     return subprocess.run(command_in(ch, argv, env), **kw)
 
 
+def die_with_parent() -> None:
+    """In a child before exec: SIGKILL when the matrix dies, even by SIGKILL (PR_SET_PDEATHSIG survives exec)."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
 def popen_in(ch: Chroot, argv: list[str], env: dict[str, str], **kw: Any) -> subprocess.Popen:
     """Start argv in the chroot in a process group of its own (Ctrl-C reaches all of it)."""
-    return subprocess.Popen(command_in(ch, argv, env), start_new_session=True, **kw)
+    return subprocess.Popen(command_in(ch, argv, env), start_new_session=True, preexec_fn=die_with_parent, **kw)
 
 
 def ensure_packages(ch: Chroot, packages: list[str]) -> list[str]:
@@ -290,7 +297,12 @@ def _hold(ch: Chroot) -> subprocess.Popen:
     One namespace for all: a suite's parts that run side by side see each other's processes and files
     by the same paths (a lab another part started is not taken for something left behind).
     """
-    holder = subprocess.Popen(command_in(ch, ["sleep", "infinity"]), stdin=subprocess.DEVNULL, start_new_session=True)
+    holder = subprocess.Popen(
+        command_in(ch, ["sleep", "infinity"]),
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=die_with_parent,
+    )
     deadline = time.monotonic() + HOLDER_START
     want = str(ch.root.resolve())
     while holder.poll() is None and time.monotonic() < deadline:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -58,10 +60,9 @@ def test_help_lists_every_command_and_a_wrong_one_gets_one_line() -> None:
     assert "invalid choice: 'frobnicate'" in done.stderr
 
 
-def test_a_command_in_a_chroot_sees_its_mounts_and_the_host_keeps_none(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A busybox chroot of a plain directory: / is a mount point inside, /proc and /sys are there; after, nothing."""
+@pytest.fixture
+def tiny(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> chroot.Chroot:
+    """A busybox chroot of a plain directory (not a mount point)."""
     busybox = shutil.which("busybox")
     if os.geteuid() != 0 or not busybox:
         pytest.skip("needs root (mounts) and busybox (busybox-static)")
@@ -70,12 +71,39 @@ def test_a_command_in_a_chroot_sees_its_mounts_and_the_host_keeps_none(
     for d in ("bin", "usr/bin", "proc", "sys", "dev", "etc"):
         (ch.root / d).mkdir(parents=True)
     shutil.copy(busybox, ch.root / "bin/busybox")
-    for tool in ("bin/sh", "usr/bin/env", "bin/awk", "bin/cat"):
+    for tool in ("bin/sh", "usr/bin/env", "bin/awk", "bin/cat", "bin/sleep"):
         (ch.root / tool).symlink_to("/bin/busybox")
-    done = chroot.run_in(ch, ["sh", "-c", "awk '{print $5}' /proc/self/mountinfo"], capture_output=True, text=True)
+    return ch
+
+
+def test_a_command_in_a_chroot_sees_its_mounts_and_the_host_keeps_none(tiny: chroot.Chroot) -> None:
+    """/ is a mount point inside, /proc and /sys are there; after, nothing is mounted on the host."""
+    done = chroot.run_in(tiny, ["sh", "-c", "awk '{print $5}' /proc/self/mountinfo"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     points = done.stdout.split()
     assert points[0] == "/" and "/proc" in points and "/sys/kernel/tracing" in points, points
-    host = Path("/proc/self/mountinfo").read_text()
-    assert str(ch.root) not in host, "a mount of the chroot's was left on the host"
-    assert chroot.processes_in(ch.root) == []
+    assert str(tiny.root) not in Path("/proc/self/mountinfo").read_text(), "a mount was left on the host"
+    assert chroot.processes_in(tiny.root) == []
+
+
+def test_a_killed_matrix_leaves_nothing_running_in_its_chroot(tiny: chroot.Chroot) -> None:
+    """SIGKILL of the process that owns the chroot: its namespace holder and its commands die with it."""
+    script = (
+        "import sys, time\nfrom pathlib import Path\nfrom devtools import chroot\n"
+        f"chroot.CACHE = Path({str(tiny.root.parent)!r})\nch = chroot.Chroot('tiny', 'none', 'none')\n"
+        "with chroot.owned(ch):\n"
+        "    chroot.popen_in(ch, ['sleep', '300'], {})\n"
+        "    print('ready', flush=True)\n"
+        "    time.sleep(300)\n"
+    )
+    owner = subprocess.Popen([sys.executable, "-c", script], cwd=config.ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert owner.stdout and owner.stdout.readline() == "ready\n"
+        assert len(chroot.processes_in(tiny.root)) == 2  # the holder and the command
+    finally:
+        owner.kill()
+        owner.wait()
+    deadline = time.monotonic() + 5
+    while chroot.processes_in(tiny.root) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert chroot.processes_in(tiny.root) == []
