@@ -99,6 +99,9 @@ def test_a_killed_matrix_leaves_nothing_running_in_its_chroot(tiny: chroot.Chroo
     owner = subprocess.Popen([sys.executable, "-c", script], cwd=config.ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert owner.stdout and owner.stdout.readline() == "ready\n"
+        deadline = time.monotonic() + 5  # the command enters the chroot a moment after it starts
+        while len(chroot.processes_in(tiny.root)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
         assert len(chroot.processes_in(tiny.root)) == 2  # the holder and the command
     finally:
         owner.kill()
