@@ -102,6 +102,15 @@ def _raise_stopped(signum: int, frame: object) -> None:
     raise Stopped(signal.Signals(signum).name)
 
 
+def _one(args: argparse.Namespace, cell: str | kernels.Kernel, built: float | None, accel: kvm.Accel | None) -> Outcome:
+    """One toolchain (a name) or one kernel."""
+    if isinstance(cell, str):
+        return run_toolchain(cell, full=args.full, built=built, quiet=args.wait_quiet)
+    assert accel is not None
+    timeout = args.kernel_timeout or (kernels.KVM_GUEST_TIMEOUT if accel.kvm else kernels.GUEST_TIMEOUT)
+    return run_kernel(cell, accel, timeout=timeout, built=built, only=args.only, capture=args.capture)
+
+
 def run(args: argparse.Namespace) -> list[Outcome]:
     """Build what is missing, then each cell, one after another: a run wants a quiet machine."""
     out: list[Outcome] = []
@@ -109,17 +118,13 @@ def run(args: argparse.Namespace) -> list[Outcome]:
     accel = kvm.detect() if args.kernels else None
     if accel:
         say(accel.reason)
-    cells = [(k.result_name, k.toolchain) for k in args.kernels] or [(n, n) for n in args.names]
-    for (name, tc), k in zip(cells, args.kernels or [None] * len(cells)):
-        b = built.get(tc)
+    cells: list[str | kernels.Kernel] = list(args.kernels) or list(args.names)
+    for cell in cells:
+        name, tc = (cell, cell) if isinstance(cell, str) else (cell.result_name, cell.toolchain)
         try:
-            if isinstance(b, Exception):
+            if isinstance(b := built.get(tc), Exception):
                 raise b
-            if k and accel:
-                timeout = args.kernel_timeout or (kernels.KVM_GUEST_TIMEOUT if accel.kvm else kernels.GUEST_TIMEOUT)
-                out.append(run_kernel(k, accel, timeout=timeout, built=b, only=args.only, capture=args.capture))
-            else:
-                out.append(run_toolchain(name, full=args.full, built=b, quiet=args.wait_quiet))
+            out.append(_one(args, cell, b, accel))
         except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
             say(f"{name}: could not run: {e}")
             out.append(Outcome(name, toolchains.TOOLCHAINS[tc], error=str(e)))

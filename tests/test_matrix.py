@@ -105,3 +105,22 @@ def test_merge_and_output_refuse_what_does_not_go_with_them() -> None:
     for bad in (["debian12", "--merge", "a.json"], ["--no-result", "--output", "x.json"], ["--merge"]):
         with pytest.raises(SystemExit):
             matrix.parse(bad)
+
+
+def test_each_cell_runs_once_and_a_failed_build_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    ran: list[str] = []
+    monkeypatch.setattr(
+        matrix, "build_missing", lambda names, rebuild: {"debian13": RuntimeError("mmdebstrap trixie failed")}
+    )
+    monkeypatch.setattr(
+        matrix,
+        "run_toolchain",
+        lambda name, **kw: ran.append(name) or results.Outcome(name, toolchains.TOOLCHAINS[name], exitstatus=0),
+    )
+    outcomes = matrix.run(matrix.parse([]))
+    assert ran == ["debian12", "unstable"]
+    assert [(o.name, o.error) for o in outcomes] == [
+        ("debian12", ""),
+        ("debian13", "mmdebstrap trixie failed"),
+        ("unstable", ""),
+    ]
