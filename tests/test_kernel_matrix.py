@@ -254,3 +254,18 @@ def test_the_kvm_estimate_speeds_up_only_the_cpu_bound_part() -> None:
     assert est["examples"] == round(500 + 500 / speedup, 1)  # half of it waiting
     assert kernel_run.kvm_estimate(times, kvm.Accel("kvm", "host", 1.2, "")) == {}
     assert kernel_run.kvm_estimate({"booted": 1.0}, tcg) == {}
+
+
+def test_a_kernel_cell_gets_the_detected_accelerator_and_its_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[str, str, float]] = []
+    tcg = kvm.Accel("tcg", kvm.TCG_CPU, kvm.TCG_SLOWDOWN, "no usable KVM (test)")
+    monkeypatch.setattr(matrix, "build_missing", lambda names, rebuild: {})
+    monkeypatch.setattr(matrix.kvm, "detect", lambda: tcg)
+
+    def fake(k: kernels.Kernel, accel: kvm.Accel, *, timeout: float, **kw: object) -> results.Outcome:
+        seen.append((k.series, accel.name, timeout))
+        return results.Outcome(k.result_name, "bookworm", vm=k.series, accel=accel.name)
+
+    monkeypatch.setattr(matrix, "run_kernel", fake)
+    matrix.run(matrix.parse(["--kernel", "6.1"]))
+    assert seen == [("6.1", "tcg", kernels.GUEST_TIMEOUT)]
