@@ -20,14 +20,14 @@ import sys
 import time
 from pathlib import Path
 
-from devtools import kernels, matrix
+from bpfhol.config import ROOT
+from devtools import kernel_run, kernels, kvm, toolchains
 
-ROOT = Path(__file__).resolve().parent.parent
 TARGET = 15 * 60
 
 
 def figures(k: kernels.Kernel, wall: float, rc: int, only: str = "") -> list[str]:
-    guest = kernels.read_guest(matrix.toolchain(k.toolchain))
+    guest = kernels.read_guest(toolchains.toolchain(k.toolchain))
     times, report = guest["times"], guest["report"] or {}
     lines = [f"kernel {k.series} ({times.get('kernel', '?')}, {k.toolchain}): whole run {wall:.0f} s, exit {rc}"]
     if "booted" not in times:
@@ -46,6 +46,15 @@ def figures(k: kernels.Kernel, wall: float, rc: int, only: str = "") -> list[str
         f"  boot {boot:.0f} s, ./dev setup {setup_end - boot:.0f} s, docs examples {done - setup_end:.0f} s;"
         f" boot + set-up + examples {total:.0f} s ({total / 60:.1f} min, {verdict})"
     )
+    accel = kvm.detect()
+    lines.append(f"  {accel.reason}")
+    if estimate := kernel_run.kvm_estimate(times, accel):
+        total_kvm = sum(estimate.values())
+        lines.append(
+            "  under KVM (an ESTIMATE from the guest's own CPU time, not a measurement):"
+            + "".join(f" {name} {v:.0f} s," for name, v in estimate.items())
+            + f" {total_kvm:.0f} s ({total_kvm / 60:.1f} min)"
+        )
     if runs:
         secs = sorted(e["seconds"] for e in runs)
         lines.append(

@@ -3,7 +3,7 @@
     sudo .venv/bin/python -m benchmarks.matrix [NAME...]
 
 Runs `./dev matrix` twice on a fresh cache directory (BPFHOL_MATRIX_CACHE, removed at the
-end): first from nothing (debootstrap, packages, the virtualenvs), then again with the
+end): first from nothing (mmdebstrap, packages, the virtualenvs), then again with the
 chroots built.  Prints both wall times and verdicts.  Leaves the course's own cache and
 its docs/tested-on.json alone (--no-result).  Needs a few GiB of disk and the mirrors.
 """
@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bpfhol.config import ROOT
 
 
 def one_run(cache: Path, names: list[str]) -> tuple[int, float, str]:

@@ -89,14 +89,10 @@ class Env:
 
     def command(self, name: str, default: str) -> list[str]:
         """A command from an environment variable that may carry arguments (shlex syntax)."""
-        raw = self.vars.get(name) or default
         try:
-            argv = shlex.split(raw)
+            return config.command(name, default, self.vars)
         except ValueError as e:
-            raise _BadCommand(f"{name}={raw!r} is not a valid command ({e})") from None
-        if not argv:
-            raise _BadCommand(f"{name} is blank")
-        return argv
+            raise _BadCommand(str(e)) from None
 
 
 @dataclass(frozen=True)

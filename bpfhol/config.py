@@ -7,6 +7,9 @@ BPFHOL_SEED       the scenario the docs examples run against (default 0, the sho
 BPFHOL_DOCS_JOBS  examples run at once (default 3)
 BPFHOL_TIMEOUT_SCALE  multiplies every docs example's timeout (default 1; slow machines, emulated VMs)
 BPFHOL_STATE_DIR  where a running lab keeps its lock and state (see bpfhol.labs.supervisor)
+BPFHOL_MATRIX_CACHE  the toolchain and kernel matrix's cache (default /var/cache/bpfhol-matrix)
+BPFHOL_CHROMIUM   the browser the site's tests drive (default /usr/bin/chromium)
+BPFHOL_BROWSER    "no": the machine set-up leaves Chromium out
 CI                set to anything but "", "0", "false" or "no": skips for lack of privileges fail
 """
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shlex
+from collections.abc import Mapping
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -37,12 +41,12 @@ def _int(name: str, default: int) -> int:
         raise ValueError(f"{name}={raw!r} is not a whole number") from None
 
 
-def bpftrace_command() -> list[str]:
-    return shlex.split(os.environ.get("BPFHOL_BPFTRACE") or DEFAULT_BPFTRACE)
+def bpftrace_command(env: Mapping[str, str] | None = None) -> list[str]:
+    return command("BPFHOL_BPFTRACE", DEFAULT_BPFTRACE, env)
 
 
-def python_command() -> list[str]:
-    return shlex.split(os.environ.get("BPFHOL_PYTHON") or DEFAULT_PYTHON)
+def python_command(env: Mapping[str, str] | None = None) -> list[str]:
+    return command("BPFHOL_PYTHON", DEFAULT_PYTHON, env)
 
 
 def tool_env() -> dict[str, str]:
@@ -81,3 +85,37 @@ def ci() -> bool:
 def state_dir_override() -> str | None:
     value = os.environ.get("BPFHOL_STATE_DIR")
     return os.path.abspath(value) if value else None
+
+
+def command(name: str, default: str, env: Mapping[str, str] | None = None) -> list[str]:
+    """A command from an environment variable that may carry arguments (shlex syntax).
+
+    ValueError, saying which variable, when it does not parse or is blank.
+    """
+    raw = (os.environ if env is None else env).get(name) or default
+    try:
+        argv = shlex.split(raw)
+    except ValueError as e:
+        raise ValueError(f"{name}={raw!r} is not a valid command ({e})") from None
+    if not argv:
+        raise ValueError(f"{name} is blank")
+    return argv
+
+
+MATRIX_CACHE = "/var/cache/bpfhol-matrix"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def matrix_cache() -> Path:
+    """BPFHOL_MATRIX_CACHE: where the matrix keeps its chroots, kernels and logs."""
+    return Path(os.environ.get("BPFHOL_MATRIX_CACHE") or MATRIX_CACHE)
+
+
+def chromium() -> str:
+    """BPFHOL_CHROMIUM: the browser the site's tests drive (Debian's Chromium by default)."""
+    return os.environ.get("BPFHOL_CHROMIUM") or CHROMIUM
+
+
+def browser_wanted() -> bool:
+    """BPFHOL_BROWSER=no: set-up leaves Chromium out (the toolchain matrix runs no browser test)."""
+    return os.environ.get("BPFHOL_BROWSER", "yes").strip().lower() != "no"

@@ -1,16 +1,19 @@
-"""Minimal Debian chroots that trace on the host's kernel: build once, reuse, mount, clean up.
+"""Minimal Debian chroots that trace on the host's kernel: built once by mmdebstrap, each command in a mount namespace.
 
-A chroot is `debootstrap --variant=minbase` of one Debian suite from the mirror the host's
-apt already uses, cached under BPFHOL_MATRIX_CACHE (default /var/cache/bpfhol-matrix).  A
-stamp records what was bootstrapped; a later run reuses the chroot when the stamp matches.
-While a suite runs, /proc, /sys (with tracefs) and /dev are mounted inside; `mounted()`
-undoes them, and kills whatever still runs in the chroot, however the block ends.
+A chroot is `mmdebstrap --variant=minbase` of one Debian suite from the mirror the host's apt
+already uses, cached under BPFHOL_MATRIX_CACHE (default /var/cache/bpfhol-matrix).  A stamp
+records what was built; a later run reuses the chroot when the stamp matches.
+
+Every command runs through `unshare --mount`: in a mount namespace of its own, the chroot is
+bound onto itself (so its / is a mount point, as `unshare --propagation private` inside needs),
+and /proc, /sys (tracefs, BTF) and /dev are mounted in it.  Those mounts live as long as the
+namespace's processes do: nothing is ever unmounted by hand, and nothing is left on the host.
 """
 
 from __future__ import annotations
 
 import contextlib
-import filecmp
+import ctypes
 import json
 import os
 import re
@@ -21,24 +24,43 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-CACHE = Path(os.environ.get("BPFHOL_MATRIX_CACHE", "/var/cache/bpfhol-matrix"))
+from bpfhol import config
+
+CACHE = config.matrix_cache()
 STAMP = ".bpfhol-matrix-stamp"
 CHECKOUT = "root/bpfhol"  # where the course's checkout lives inside a chroot
-# Besides minbase: the CA bundle (pip needs it before setup installs it), and git, as on a machine
-# that cloned the course.  A chroot built without one gets it installed by configure().
+# Besides minbase: the CA bundle (pip needs it before set-up installs it), and git, as on a machine
+# that cloned the course.
 INCLUDE = ("ca-certificates", "git")
-# Files of the host's network setup a chroot needs (name resolution, locally trusted CAs).
-HOST_FILES = ("etc/resolv.conf", "etc/hosts")
-LOCAL_CAS = Path("/usr/local/share/ca-certificates")
 # Index files of a suite still in development can be past their Valid-Until on a mirror.
-APT_CONF = 'Acquire::Check-Valid-Until "false";\n'
+APT_OPTIONS = ('Acquire::Check-Valid-Until "false"',)
+# Locally trusted CAs (a proxy's) go in too: pip in the chroot reaches PyPI through them.
+LOCAL_CAS = "/usr/local/share/ca-certificates"
 CLEAN_ENV = {
     "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     "HOME": "/root",
     "LANG": "C.UTF-8",
     "TERM": "dumb",
 }
+# Run by `unshare --mount --propagation private`: $1 the chroot, then `env -i` assignments and argv.
+# The host's name resolution is bound over the chroot's, so a changed resolv.conf never needs a rebuild.
+ENTER = r"""set -e
+r=$1; shift
+mount --bind "$r" "$r"
+mount -t proc proc "$r/proc"
+mount --rbind /sys "$r/sys"
+mount --rbind /dev "$r/dev"
+for f in etc/resolv.conf etc/hosts; do
+  if [ -f "/$f" ] && [ -f "$r/$f" ] && [ ! -L "$r/$f" ]; then mount --bind "/$f" "$r/$f"; fi
+done
+exec chroot "$r" "$@"
+"""
+# Chroot name -> the process holding the mount namespace its commands share while `owned()`.
+_HOLDERS: dict[str, subprocess.Popen] = {}
+PR_SET_PDEATHSIG = 1  # prctl(2)
+HOLDER_START = 10.0  # seconds the holder may take to mount and enter the chroot
 
 
 def say(msg: str) -> None:
@@ -61,7 +83,14 @@ class Chroot:
         return self.root / CHECKOUT
 
     def stamp(self) -> dict[str, object]:
-        return {"suite": self.suite, "mirror": self.mirror, "variant": "minbase"}
+        """What the chroot holds: a cached one is reused only while all of it matches."""
+        return {
+            "suite": self.suite,
+            "mirror": self.mirror,
+            "variant": "minbase",
+            "include": list(INCLUDE),
+            "aptopt": list(APT_OPTIONS),
+        }
 
 
 def host_mirror(sources: Path = Path("/etc/apt")) -> str:
@@ -85,58 +114,72 @@ def is_built(ch: Chroot) -> bool:
     return all(stamp.get(k) == v for k, v in ch.stamp().items())
 
 
+def mmdebstrap_command(ch: Chroot, target: Path) -> list[str]:
+    """One call builds and configures the chroot; its own mounts stay in a namespace that dies with it."""
+    return [
+        "unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "--",
+        "mmdebstrap",
+        "--variant=minbase",
+        f"--include={','.join(INCLUDE)}",
+        *(f"--aptopt={opt}" for opt in APT_OPTIONS),
+        f'--customize-hook=if ls {LOCAL_CAS}/*.crt >/dev/null 2>&1; then cp {LOCAL_CAS}/*.crt "$1{LOCAL_CAS}/";'
+        ' chroot "$1" update-ca-certificates >/dev/null; fi',
+        ch.suite,
+        str(target),
+        ch.mirror,
+    ]
+
+
 def build(ch: Chroot, log: Path) -> None:
-    """debootstrap into a temporary directory, then move it into place: never a half chroot."""
+    """mmdebstrap into a temporary directory, then move it into place: never a half chroot."""
     tmp = ch.root.with_name(ch.name + ".new")
-    unmount_all(tmp)
+    kill_all_in(tmp)
     shutil.rmtree(tmp, ignore_errors=True)
-    if ch.root.exists():
-        unmount_all(ch.root)
-        shutil.rmtree(ch.root)
     tmp.parent.mkdir(parents=True, exist_ok=True)
-    cmd = ["debootstrap", "--variant=minbase", f"--include={','.join(INCLUDE)}", ch.suite, str(tmp), ch.mirror]
     try:
         with log.open("a") as out:
-            done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT)
+            done = subprocess.run(mmdebstrap_command(ch, tmp), stdout=out, stderr=subprocess.STDOUT)
         if done.returncode != 0:
-            raise RuntimeError(f"debootstrap {ch.suite} failed (exit {done.returncode}); see {log}")
-    except BaseException:  # Ctrl-C too: debootstrap mounts /proc and /sys in the target while it works
+            raise RuntimeError(f"mmdebstrap {ch.suite} failed (exit {done.returncode}); see {log}")
+        (tmp / STAMP).write_text(json.dumps(ch.stamp()) + "\n")
+        if ch.root.exists():
+            kill_all_in(ch.root)
+            shutil.rmtree(ch.root)
+        tmp.rename(ch.root)
+    finally:  # Ctrl-C too: what mmdebstrap ran in the target goes, and so does the half-built tree
         kill_all_in(tmp)
-        unmount_all(tmp)
         shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    (tmp / STAMP).write_text(json.dumps(ch.stamp()) + "\n")
-    tmp.rename(ch.root)
 
 
-def _install(src: Path, dst: Path) -> bool:
-    """Copy src to dst unless identical; True when dst changed."""
-    if dst.is_file() and not dst.is_symlink() and filecmp.cmp(src, dst, shallow=False):
-        return False
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    if dst.is_symlink() or dst.exists():
-        dst.unlink()
-    shutil.copy2(src, dst)
-    return True
+def command_in(ch: Chroot, argv: list[str], env: dict[str, str] | None = None) -> list[str]:
+    """argv run in the chroot with a clean environment: in the namespace `owned()` holds, else in one of its own."""
+    clean = ["/usr/bin/env", "-i", *(f"{k}={v}" for k, v in {**CLEAN_ENV, **(env or {})}.items()), *argv]
+    if holder := _HOLDERS.get(ch.name):
+        return ["nsenter", f"--mount=/proc/{holder.pid}/ns/mnt", "--", "chroot", str(ch.root), *clean]
+    return ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", ENTER, "sh", str(ch.root), *clean]
 
 
-def configure(ch: Chroot) -> None:
-    """The host's network view (DNS, local CAs, apt's Valid-Until leniency); only what changed."""
-    for name in HOST_FILES:
-        if (Path("/") / name).is_file():
-            _install(Path("/") / name, ch.root / name)
-    conf = ch.root / "etc/apt/apt.conf.d/99bpfhol-matrix"
-    if not conf.is_file() or conf.read_text() != APT_CONF:
-        conf.write_text(APT_CONF)
-    ensure_packages(ch)
-    cas = ch.root / "usr/local/share/ca-certificates"
-    changed = [_install(c, cas / c.name) for c in sorted(LOCAL_CAS.glob("*.crt"))]
-    if any(changed):
-        run_in(ch, ["update-ca-certificates"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def run_in(ch: Chroot, argv: list[str], *, env: dict[str, str] | None = None, **kw: Any) -> subprocess.CompletedProcess:
+    """Run argv in the chroot (nothing of the host's shell leaks in)."""
+    return subprocess.run(command_in(ch, argv, env), **kw)
 
 
-def ensure_packages(ch: Chroot, packages: tuple[str, ...] | list[str] = INCLUDE) -> list[str]:
-    """Install those of `packages` the chroot lacks (the chroot mounted); the ones installed."""
+def die_with_parent() -> None:
+    """In a child before exec: SIGKILL when the matrix dies, even by SIGKILL (PR_SET_PDEATHSIG survives exec)."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def popen_in(ch: Chroot, argv: list[str], env: dict[str, str], **kw: Any) -> subprocess.Popen:
+    """Start argv in the chroot in a process group of its own (Ctrl-C reaches all of it)."""
+    return subprocess.Popen(command_in(ch, argv, env), start_new_session=True, preexec_fn=die_with_parent, **kw)
+
+
+def ensure_packages(ch: Chroot, packages: list[str]) -> list[str]:
+    """Install those of `packages` the chroot lacks; the ones installed."""
     missing = [
         p
         for p in packages
@@ -219,34 +262,12 @@ def sync_checkout(src: Path, ch: Chroot) -> int:
     return changed
 
 
-def run_in(ch: Chroot, argv: list[str], *, env: dict[str, str] | None = None, **kw) -> subprocess.CompletedProcess:
-    """Run argv in the chroot with a clean environment (nothing of the host's shell leaks in)."""
-    cmd = ["chroot", str(ch.root), "/usr/bin/env", "-i", *(f"{k}={v}" for k, v in {**CLEAN_ENV, **(env or {})}.items())]
-    return subprocess.run([*cmd, *argv], **kw)
-
-
-def popen_in(ch: Chroot, argv: list[str], env: dict[str, str], **kw) -> subprocess.Popen:
-    cmd = ["chroot", str(ch.root), "/usr/bin/env", "-i", *(f"{k}={v}" for k, v in {**CLEAN_ENV, **env}.items())]
-    return subprocess.Popen([*cmd, *argv], start_new_session=True, **kw)
-
-
-# --- mounts --------------------------------------------------------------------------------------------
-
-
-def mounts_under(root: Path) -> list[str]:
-    """Mount points at or below root, deepest last (from /proc/self/mountinfo)."""
-    prefix = str(root.resolve()) if root.exists() else str(root)
-    found = []
-    for line in Path("/proc/self/mountinfo").read_text().splitlines():
-        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4])
-        if point == prefix or point.startswith(prefix + "/"):
-            found.append(point)
-    return found
+# --- what runs in a chroot -----------------------------------------------------------------------------
 
 
 def processes_in(root: Path) -> list[int]:
-    """Processes whose root directory is the chroot (or below it)."""
-    want = str(root.resolve())
+    """Processes whose root directory is the chroot (or below it), whatever mount namespace they are in."""
+    want = str(root.resolve()) if root.exists() else str(root)
     pids = []
     for d in Path("/proc").iterdir():
         if d.name.isdigit():
@@ -270,38 +291,42 @@ def kill_all_in(root: Path, timeout: float = 5.0) -> list[int]:
     return processes_in(root)
 
 
-def unmount_all(root: Path) -> None:
-    """Undo every mount under root, deepest first; lazily if one stays busy."""
-    if not root.exists():
-        return
-    for point in reversed(mounts_under(root)):
-        if subprocess.run(["umount", point], stderr=subprocess.DEVNULL).returncode != 0:
-            subprocess.run(["umount", "-l", point], stderr=subprocess.DEVNULL)
-    left = mounts_under(root)
-    if left:
-        raise RuntimeError(f"could not unmount: {', '.join(left)}")
+def _hold(ch: Chroot) -> subprocess.Popen:
+    """A process that sleeps in the chroot, in a mount namespace the block's commands then join.
 
-
-def _mount(*args: str) -> None:
-    subprocess.run(["mount", *args], check=True)
+    One namespace for all: a suite's parts that run side by side see each other's processes and files
+    by the same paths (a lab another part started is not taken for something left behind).
+    """
+    holder = subprocess.Popen(
+        command_in(ch, ["sleep", "infinity"]),
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=die_with_parent,
+    )
+    deadline = time.monotonic() + HOLDER_START
+    want = str(ch.root.resolve())
+    while holder.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if os.readlink(f"/proc/{holder.pid}/root") == want:  # mounted, and in the chroot
+                return holder
+        time.sleep(0.02)
+    holder.kill()
+    holder.wait()
+    raise RuntimeError(f"could not enter {ch.root} in a mount namespace of its own (exit {holder.returncode})")
 
 
 @contextlib.contextmanager
-def mounted(ch: Chroot) -> Iterator[Chroot]:
-    """/ bound on itself, /proc, /sys (rbind: tracefs, securityfs, BTF) and /dev inside; undone on any exit."""
-    root = ch.root
-    if busy := processes_in(root):
-        raise RuntimeError(f"{root} is in use (pids {', '.join(map(str, busy))}): leave it, then run again")
-    unmount_all(root)  # a previous run killed before it could clean up
+def owned(ch: Chroot) -> Iterator[Chroot]:
+    """The chroot to ourselves for the block, its commands in one mount namespace; what is left is killed after.
+
+    Refused while another run uses it.  With the processes gone the namespace goes too, and with it every mount.
+    """
+    if busy := processes_in(ch.root):
+        raise RuntimeError(f"{ch.root} is in use (pids {', '.join(map(str, busy))}): leave it, then run again")
+    _HOLDERS[ch.name] = _hold(ch)
     try:
-        # The chroot's / a mount point of its own, as on a machine: `unshare --propagation` needs one.
-        _mount("--bind", str(root), str(root))
-        _mount("--make-private", str(root))
-        _mount("-t", "proc", "proc", str(root / "proc"))
-        for fs in ("sys", "dev"):
-            _mount("--rbind", f"/{fs}", str(root / fs))
-            _mount("--make-rslave", str(root / fs))  # unmounting here never reaches the host's mounts
         yield ch
     finally:
-        kill_all_in(root)
-        unmount_all(root)
+        holder = _HOLDERS.pop(ch.name)
+        kill_all_in(ch.root)
+        holder.wait()

@@ -8,7 +8,7 @@ line: a row per function or macro the page names, a column per kernel series (6.
 series the kernel matrix boots, this downloads Debian's `linux-source-<series>` with the
 release's chroot's apt (once, kept under CACHE/kernel-sources) and checks every cell: the file
 exists and defines the name, or, for `—`, no file extracted defines it.  The kernel matrix runs
-it for each kernel (devtools.matrix.run_kernel) and records the verdict in docs/tested-on.json.
+it for each kernel (devtools.kernel_run) and records the verdict in docs/tested-on.json.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from bpfhol import config
 from bpfhol.examples.markers import page_markers
-from devtools import chroot
+from devtools import chroot, kernels, toolchains
 from devtools.chroot import Chroot
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGE = ROOT / "docs" / "syscalls" / "deep-dive.md"
+PAGE = config.DOCS / "syscalls" / "deep-dive.md"
 MARK = "<!-- kernel-sources -->"
 CACHE = chroot.CACHE / "kernel-sources"
 ABSENT = "—"
@@ -165,7 +166,7 @@ def source_tree(ch: Chroot, series: str) -> tuple[Path, str]:
     return dest, stamp.read_text().strip()
 
 
-def verify(ch: Chroot, release: str) -> dict[str, object]:
+def verify(ch: Chroot, release: str) -> dict[str, Any]:
     """The verdict for one kernel, as the matrix records it."""
     series = series_of(release)
     tree, source = source_tree(ch, series)
@@ -175,8 +176,6 @@ def verify(ch: Chroot, release: str) -> dict[str, object]:
 
 
 def main(argv: list[str]) -> int:
-    from devtools import kernels, matrix
-
     try:
         wanted = kernels.resolve(argv or ["all"])
     except ValueError as e:
@@ -184,14 +183,14 @@ def main(argv: list[str]) -> int:
         return 2
     worst = 0
     for k in wanted:
-        ch = matrix.toolchain(k.toolchain)
+        ch = toolchains.toolchain(k.toolchain)
         release = kernels.release_of(kernels.kernel_package(ch))
         verdict = verify(ch, release)
         print(
             f"Linux {verdict['series']} ({verdict['source']}): {verdict['checked']} names,"
             f" {len(verdict['wrong'])} wrong"
-        )  # type: ignore[arg-type]
-        for w in verdict["wrong"]:  # type: ignore[attr-defined]
+        )
+        for w in verdict["wrong"]:
             print(f"  {w}")
         worst = max(worst, 1 if verdict["wrong"] else 0)
     return worst

@@ -10,8 +10,9 @@ workloads (devtools/guest-examples.sh), and writes a report into the chroot.
 
 Before the boot, on the host, the chroot gets that kernel's modules and headers (BCC compiles
 against them) and udev (virtme-ng's init wants it).  The kernel package is downloaded once and
-kept under CACHE/kernels.  QEMU runs under TCG (`--disable-kvm`): no hardware virtualisation
-is needed, which also makes it slow.  A guest that runs past its timeout is killed and
+kept under CACHE/kernels.  QEMU uses KVM when a test boot with it works (devtools.kvm), and
+otherwise emulates the CPU (TCG, `--disable-kvm`): no hardware virtualisation is needed then,
+which makes it slow, so guests get more time.  A guest that runs past its timeout is killed and
 reported; QEMU is killed with its whole process group whatever happens.  `./dev matrix --kernel`
 installs what the host needs (qemu-system-x86, kmod for depmod, busybox-static for virtme-ng's
 initramfs, python3-venv); virtme-ng itself comes from PyPI into a venv of its own.
@@ -40,6 +41,7 @@ from bpfhol.examples.collect import Project, collect
 from devtools import chroot
 from devtools import report as suite_report
 from devtools.chroot import Chroot, say
+from devtools.kvm import Accel
 
 # virtme-ng is a tool of the matrix, not of the course: it lives in a venv of its own in the cache.
 VIRTME_NG = "virtme-ng==1.42"
@@ -47,18 +49,15 @@ VENV = chroot.CACHE / "virtme-ng"
 KERNELS_DIR = chroot.CACHE / "kernels"
 GUEST_SCRIPT = "devtools/guest-examples.sh"  # in the checkout; the guest runs it
 GUEST_REPORT = ".matrix-kernel"  # in the chroot's checkout: report.jsonl (devtools.report), times.json
-# Under TCG a guest's clock is real time, but its CPU is about 20x slower (measured: a Python loop): every
-# program takes longer to start and attach, BCC's clang most.  Examples get this much more time with two
-# vCPUs, and twice that with one.
-TIMEOUT_SCALE = 6
+# Under TCG a guest's clock is real time, but its CPU is about 20x slower (devtools.kvm): every program
+# takes longer to start and attach, BCC's clang most.  Examples get this much more time with two vCPUs,
+# and twice that with one; under KVM, a margin for 9p and virtualised system calls.
+TIMEOUT_SCALE = {"tcg": 6.0, "kvm": 2.0}
 MEMORY = "6G"
-GUEST_TIMEOUT = 3600.0  # seconds: a guest still running then is killed and reported
+GUEST_TIMEOUT = 3600.0  # seconds, under TCG: a guest still running then is killed and reported
+KVM_GUEST_TIMEOUT = 1200.0  # under KVM a whole run takes minutes
 BOOT_AND_SETUP = 300  # seconds the guest's boot and `./dev setup` may take, besides the examples
 CPUS = 2  # the host's cores; a kernel may ask for fewer (Kernel.cpus)
-# virtme-ng asks QEMU for `-cpu max`; TCG runs the plain qemu64 model faster (measured on Debian 13 with
-# 6.12, 2 vCPUs: a one-second bpftrace tracepoint program 13.6 s against 19.2 s, a BCC compile 24.5 s
-# against 32.2 s). Nothing the course traces depends on the CPU's features.
-CPU_MODEL = "qemu64"
 GUEST_PACKAGES = ("udev", "kmod")
 
 
@@ -74,9 +73,8 @@ class Kernel:
         three BCC compiles sharing the vCPU each outran their timeout (measured on 6.1)."""
         return config.DOCS_JOBS if self.cpus > 1 else 1
 
-    @property
-    def timeout_scale(self) -> float:
-        return TIMEOUT_SCALE * CPUS / self.cpus
+    def timeout_scale(self, accel: Accel) -> float:
+        return TIMEOUT_SCALE[accel.name] * CPUS / self.cpus
 
     @property
     def result_name(self) -> str:
@@ -90,7 +88,8 @@ class Kernel:
 KERNELS = {
     k.series: k for k in (Kernel("6.1", "debian12", cpus=1), Kernel("6.12", "debian13"), Kernel("7.x", "unstable"))
 }
-ALIASES = {"7": "7.x", "7.x": "7.x", "6.1": "6.1", "6.12": "6.12"}
+# A series named by its major alone (7.x) is also `7` on the command line.
+ALIASES = {**{s: s for s in KERNELS}, **{s.split(".")[0]: s for s in KERNELS if s.endswith(".x")}}
 
 
 def resolve(names: list[str]) -> list[Kernel]:
@@ -205,6 +204,7 @@ def vng_command(
     release: str,
     ch: Chroot,
     k: Kernel,
+    accel: Accel,
     *,
     capture: bool = False,
     only: str = "",
@@ -214,7 +214,7 @@ def vng_command(
     # The examples get Ctrl-C in the guest well before the host kills it: the report of those that ran survives.
     budget = max(60, int(timeout - BOOT_AND_SETUP))
     guest = shlex.join(
-        [script, f"{k.timeout_scale:g}", "capture" if capture else "test", only, str(budget), str(k.jobs)]
+        [script, f"{k.timeout_scale(accel):g}", "capture" if capture else "test", only, str(budget), str(k.jobs)]
     )
     return [
         str(vng()),
@@ -224,7 +224,7 @@ def vng_command(
         str(ch.root),
         "--rw",
         "--force-9p",
-        "--disable-kvm",
+        *(() if accel.kvm else ("--disable-kvm",)),
         "--cpus",
         str(k.cpus),
         "--memory",
@@ -233,7 +233,7 @@ def vng_command(
         "root",
         "--name",
         f"bpfhol-{ch.name}",
-        f"--qemu-opts=-cpu {CPU_MODEL}",
+        f"--qemu-opts=-cpu {accel.cpu}",
         # The kernel's console goes to the log too: a guest that dies (an oops, a panic) says why there.
         "--verbose",
         "--exec",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from bpfhol import config
-from devtools import kernel_sources, kernels, matrix, tested_on
+from devtools import kernel_run, kernel_sources, kernels, kvm, matrix, results, tested_on
 
 
 def test_kernel_names_select_kernels_and_their_toolchains() -> None:
@@ -140,7 +141,7 @@ def test_a_kernel_run_gets_its_own_table_and_column_on_the_tested_on_page() -> N
     }
     page = tested_on.render(result)
     assert "## Kernels" in page and "| `6.1.0-50-amd64` | Debian 12.15 (bookworm) |" in page
-    assert "| 22 s | 95 s | 900 s | 29 of 29 |" in page
+    assert "| 0 | 1 | 0 | TCG (emulated CPU) | 22 s | 95 s | 900 s | 29 of 29 |" in page
     assert "| Debian 12, Linux 6.18 | Debian 12, Linux 6.1 (VM) |" in page
     assert "| [a.md:3](a.md) | `a.bt` | passed | **failed** |" in page
 
@@ -151,10 +152,12 @@ def test_only_outputs_of_kernel_scoped_examples_come_back_from_a_capture() -> No
     assert "syscalls/deep-detach-cost.out" not in scoped  # runs everywhere: the reference's output
 
 
-def _entry(outcomes: dict[int, str]) -> matrix.Outcome:
-    r = matrix.Outcome("debian12-linux6.1", "bookworm", vm="6.1", versions={"kernel": "6.1.0-50-amd64"})
+def _entry(outcomes: dict[int, str]) -> results.Outcome:
+    versions = {"debian": "12.15", "bpftrace": "0.17.0", "bcc": "0.26.0", "python": "3.11.2", "arch": "x86_64"}
+    r = results.Outcome("debian12-linux6.1", "bookworm", vm="6.1", versions={**versions, "kernel": "6.1.0-50-amd64"})
     r.examples = [
-        {"page": "docs/a.md", "line": n, "snippet": "s", "outcome": o, "reason": ""} for n, o in outcomes.items()
+        {"page": "docs/a.md", "line": n, "snippet": "s", "outcome": o, "reason": "", "warnings": []}
+        for n, o in outcomes.items()
     ]
     r.tests = [{"id": f"docs/a.md::line:{n}", "outcome": o} for n, o in outcomes.items()]
     return r
@@ -164,13 +167,13 @@ def test_a_filtered_kernel_run_updates_only_the_examples_it_ran(tmp_path: Path) 
     result = tmp_path / "tested-on.json"
     whole = _entry({1: "passed", 2: "failed", 3: "passed"})
     whole.timings = {"examples": 900.0}
-    matrix.write_result([whole], result)
+    results.write_result([whole], result)
     entry = json.loads(result.read_text())["toolchains"][0]
     result.write_text(json.dumps({"toolchains": [{**entry, "commit": "whole-run"}]}))
     again = _entry({2: "passed"})
     again.timings = {"examples": 60.0}
     again.partial = True
-    matrix.write_result([again], result)
+    results.write_result([again], result)
     (entry,) = json.loads(result.read_text())["toolchains"]
     assert [e["outcome"] for e in entry["examples"]] == ["passed", "passed", "passed"]
     assert (entry["passed"], entry["failed"]) == (3, 0)
@@ -193,7 +196,7 @@ def test_results_recorded_at_old_lines_follow_the_page_and_the_latest_run_counts
         {"page": "p", "line": 10, "snippet": "a", "outcome": "passed"},  # a -k re-run after an edit
         {"page": "p", "line": 9, "snippet": "gone", "outcome": "passed"},
     ]
-    moved = matrix.realign(recorded, current)
+    moved = results.realign(recorded, current)
     assert [(e["line"], e["snippet"], e["outcome"]) for e in moved] == [
         (10, "a", "passed"),
         (30, "b", "passed"),
@@ -220,5 +223,49 @@ def test_a_guest_that_reopens_its_output_or_hangs_keeps_its_log_and_leaves_nothi
 
 def test_a_one_vcpu_guest_runs_one_example_at_a_time_with_twice_the_time() -> None:
     two, one = kernels.KERNELS["6.12"], kernels.KERNELS["6.1"]
-    assert (two.cpus, two.jobs, two.timeout_scale) == (2, config.DOCS_JOBS, kernels.TIMEOUT_SCALE)
-    assert (one.cpus, one.jobs, one.timeout_scale) == (1, 1, 2 * kernels.TIMEOUT_SCALE)
+    tcg = kvm.Accel("tcg", kvm.TCG_CPU, kvm.TCG_SLOWDOWN, "")
+    scale = kernels.TIMEOUT_SCALE["tcg"]
+    assert (two.cpus, two.jobs, two.timeout_scale(tcg)) == (2, config.DOCS_JOBS, scale)
+    assert (one.cpus, one.jobs, one.timeout_scale(tcg)) == (1, 1, 2 * scale)
+
+
+def test_kvm_is_used_only_when_a_test_boot_runs_and_the_reason_is_one_line(tmp_path: Path) -> None:
+    """Here /dev/kvm exists but cannot run a vCPU with the host's CPU model: the guests run under TCG."""
+    if not shutil.which(kvm.QEMU):
+        pytest.skip(f"{kvm.QEMU} is not installed (./dev matrix --kernel installs it)")
+    assert kvm.test_boot("tcg", kvm.TCG_CPU) == "", "the test boot itself must work where KVM is not involved"
+    missing = kvm.detect(dev=tmp_path / "kvm")
+    assert (missing.name, missing.cpu) == ("tcg", kvm.TCG_CPU) and "no " + str(tmp_path / "kvm") in missing.reason
+    accel = kvm.detect()
+    assert "\n" not in accel.reason
+    if accel.kvm:  # a machine with working KVM (a hosted runner): the guests get the host's CPU model
+        assert accel.cpu == kvm.KVM_CPU
+    else:
+        assert accel.reason.startswith("no usable KVM (") and accel.cpu == kvm.TCG_CPU, accel.reason
+
+
+def test_the_kvm_estimate_speeds_up_only_the_cpu_bound_part() -> None:
+    times = {"cpus": 2, "booted": 20.0, "set_up": 120.0, "done": 1120.0}
+    times["cpu"] = {"booted": 30.0, "set_up": 230.0, "done": 1230.0}  # 2 vCPUs busy all of the set-up
+    tcg = kvm.Accel("tcg", kvm.TCG_CPU, kvm.TCG_SLOWDOWN, "")
+    est = kernel_run.kvm_estimate(times, tcg)
+    speedup = kvm.TCG_SLOWDOWN / kvm.KVM_SLOWDOWN
+    assert est["setup"] == round(100 / speedup, 1)  # all CPU-bound
+    assert est["examples"] == round(500 + 500 / speedup, 1)  # half of it waiting
+    assert kernel_run.kvm_estimate(times, kvm.Accel("kvm", "host", 1.2, "")) == {}
+    assert kernel_run.kvm_estimate({"booted": 1.0}, tcg) == {}
+
+
+def test_a_kernel_cell_gets_the_detected_accelerator_and_its_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[str, str, float]] = []
+    tcg = kvm.Accel("tcg", kvm.TCG_CPU, kvm.TCG_SLOWDOWN, "no usable KVM (test)")
+    monkeypatch.setattr(matrix, "build_missing", lambda names, rebuild: {})
+    monkeypatch.setattr(matrix.kvm, "detect", lambda: tcg)
+
+    def fake(k: kernels.Kernel, accel: kvm.Accel, *, timeout: float, **kw: object) -> results.Outcome:
+        seen.append((k.series, accel.name, timeout))
+        return results.Outcome(k.result_name, "bookworm", vm=k.series, accel=accel.name)
+
+    monkeypatch.setattr(matrix, "run_kernel", fake)
+    matrix.run(matrix.parse(["--kernel", "6.1"]))
+    assert seen == [("6.1", "tcg", kernels.GUEST_TIMEOUT)]

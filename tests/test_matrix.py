@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools import chroot, matrix, tested_on
+from devtools import chroot, matrix, results, tested_on, toolchains
 
 
 def test_host_mirror_reads_deb822_and_one_line_sources(tmp_path: Path) -> None:
@@ -41,16 +41,86 @@ def test_checkout_copy_is_a_clone_and_keeps_the_venv(tmp_path: Path, monkeypatch
 
 
 def test_names_select_toolchains_by_name_or_suite() -> None:
-    assert matrix.parse([]).names == list(matrix.TOOLCHAINS)
+    assert matrix.parse([]).names == list(toolchains.TOOLCHAINS)
     assert matrix.parse(["trixie", "unstable"]).names == ["debian13", "unstable"]
     with pytest.raises(SystemExit):
         matrix.parse(["debian99"])
 
 
 def test_committed_result_renders_every_toolchain_and_example() -> None:
-    result = json.loads(tested_on.RESULT.read_text())
+    result = json.loads(results.RESULT.read_text())
     page = tested_on.render(result)
     for t in result["toolchains"]:
         assert f"| {t['bpftrace']} |" in page
     examples = {(e["page"], e["line"]) for t in result["toolchains"] for e in t["examples"]}
     assert len(examples) >= 40 and page.count("\n| [") == len(examples)
+
+
+def test_the_generated_tested_on_tables_are_in_step_with_the_result() -> None:
+    """snippets/tested-on.md is what the writer makes of docs/tested-on.json (python -m devtools.tested_on)."""
+    assert tested_on.PAGE.read_text() == tested_on.generated(results.load(results.RESULT))
+    assert f'--8<-- "{tested_on.PAGE.name}"' in (results.RESULT.parent / "tested-on.md").read_text()
+
+
+def _cell(name: str, outcome: str) -> dict:
+    return {
+        **dict(name=name, suite=toolchains.TOOLCHAINS[name], debian="12", bpftrace="0.17.0", bcc="0.26.0"),
+        **dict(python="3.11", kernel="6.18", arch="x86_64", date="2026-12-01", commit="abc"),
+        **dict(passed=1, failed=int(outcome == "failed"), skipped=0, wall_seconds=1.0, failures=[], skips=[]),
+        "examples": [{"page": "docs/a.md", "line": 3, "snippet": "s.bt", "outcome": outcome, "reason": ""}],
+    }
+
+
+def test_the_result_schema_refuses_what_the_page_could_not_show() -> None:
+    good = {"reference": "debian12", "toolchains": [_cell("debian12", "passed")]}
+    results.validate(good)
+    for broken in (
+        {"toolchains": []},
+        {**good, "toolchains": [{**_cell("debian12", "passed"), "passed": "282"}]},
+        {**good, "toolchains": [{**_cell("debian12", "passed"), "examples": [{"page": "a.md", "line": 1}]}]},
+    ):
+        with pytest.raises(ValueError, match="does not fit tested-on.schema.json"):
+            results.validate(broken)
+
+
+def test_cells_run_apart_merge_in_matrix_order_and_a_failed_example_fails_the_merge(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parts = []
+    for name, outcome in (("unstable", "passed"), ("debian12", "passed"), ("debian13", "failed")):
+        parts.append(tmp_path / f"{name}.json")
+        parts[-1].write_text(json.dumps({"reference": "debian12", "toolchains": [_cell(name, outcome)]}))
+    out = tmp_path / "merged.json"
+    assert matrix.main(["--merge", *map(str, parts), "--output", str(out)]) == 1
+    assert "FAILED debian13: example docs/a.md:3 (s.bt) failed" in capsys.readouterr().out
+    merged = json.loads(out.read_text())
+    assert [t["name"] for t in merged["toolchains"]] == ["debian12", "debian13", "unstable"]
+    assert matrix.main(["--merge", str(parts[0]), str(parts[1]), "--output", str(out)]) == 0
+    parts[0].write_text("{}")
+    assert matrix.main(["--merge", str(parts[0]), "--output", str(out)]) == 2
+    assert "does not fit" in capsys.readouterr().err
+
+
+def test_merge_and_output_refuse_what_does_not_go_with_them() -> None:
+    for bad in (["debian12", "--merge", "a.json"], ["--no-result", "--output", "x.json"], ["--merge"]):
+        with pytest.raises(SystemExit):
+            matrix.parse(bad)
+
+
+def test_each_cell_runs_once_and_a_failed_build_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    ran: list[str] = []
+    monkeypatch.setattr(
+        matrix, "build_missing", lambda names, rebuild: {"debian13": RuntimeError("mmdebstrap trixie failed")}
+    )
+    monkeypatch.setattr(
+        matrix,
+        "run_toolchain",
+        lambda name, **kw: ran.append(name) or results.Outcome(name, toolchains.TOOLCHAINS[name], exitstatus=0),
+    )
+    outcomes = matrix.run(matrix.parse([]))
+    assert ran == ["debian12", "unstable"]
+    assert [(o.name, o.error) for o in outcomes] == [
+        ("debian12", ""),
+        ("debian13", "mmdebstrap trixie failed"),
+        ("unstable", ""),
+    ]

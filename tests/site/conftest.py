@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from bpfhol import config
 from tests.site.builtsite import ROOT, BuildResult, Site, mkdocs_build, skip_or_fail
 
 # Debian's Chromium (./dev setup installs it; GitHub's Ubuntu runners have one at the same path).
 # Playwright never downloads a browser for these tests.
-CHROMIUM = os.environ.get("BPFHOL_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = config.chromium()
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
