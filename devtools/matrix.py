@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bpfhol.labs.syscalls import NAME_POOL
 from devtools import chroot, kernel_sources, kernels
 from devtools.chroot import Chroot, say
 
@@ -90,7 +91,7 @@ class Outcome:
         )
 
 
-WORKLOADS = ("mapit", "opener", "oldopen", "tempfiles", "closeall")  # the syscalls lab's processes
+WORKLOADS = NAME_POOL  # the names the syscalls lab's processes are drawn from
 
 
 def other_workloads() -> list[str]:

@@ -37,7 +37,9 @@ class Mapit:
         pages: Sequence[int] = CLASSIC_PAGES,
         pattern: str = CLASSIC_PATTERN,
         rate: int = CALLS_PER_SECOND,
+        comm: str = COMM,
     ) -> None:
+        self.comm = comm
         if not pages or any(not 1 <= p <= 256 for p in pages):
             raise ValueError("pages must be 1..256 each")
         if not pattern or set(pattern) - {"S", "P"}:

@@ -23,7 +23,8 @@ class Opener:
     about = ABOUT
     uses_dir = True
 
-    def __init__(self, files: Sequence[str] = CLASSIC_FILES) -> None:
+    def __init__(self, files: Sequence[str] = CLASSIC_FILES, comm: str = COMM) -> None:
+        self.comm = comm
         if not files or len(set(files)) != len(files):
             raise ValueError("files must be distinct names")
         for name in files:
