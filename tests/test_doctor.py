@@ -463,3 +463,17 @@ def test_this_machine_can_run_a_lab(needs_bpf: None) -> None:
     for r in results:
         assert r.status in (OK, INFO, WARN, FAIL)
         assert r.status not in (WARN, FAIL) or r.remedy, r
+
+
+@pytest.mark.parametrize("machine", ["x86_64", "aarch64"])
+def test_doctor_keeps_exercise_facts_out(env: Env, machine: str) -> None:
+    """What an exercise asks for (a flag's value, which call a program makes) is the learner's to find."""
+    from bpfhol.labs.syscalls import answer_key
+
+    env = replace(env, machine=machine)
+    text = doctor.report(env, doctor.run_checks(env))
+    t = answer_key(0)["open"]["tempfiles"]
+    told = [
+        v for v in (t["o_tmpfile"], t["o_tmpfile_flags"], t["mkstemp_flags_hex"], "O_TMPFILE", "open(2)") if v in text
+    ]
+    assert not told, f"doctor gives away {told}:\n{text}"

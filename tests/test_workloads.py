@@ -155,6 +155,21 @@ def test_ps_shows_nothing_telling(lab: LabProcess) -> None:
         assert (proc_stat(pid) or pytest.fail(comm)).comm == comm
 
 
+def test_banner_and_status_say_who_not_what(lab: LabProcess) -> None:
+    """Each process by name and pid: what it does, and what it does wrong, is for the exercises."""
+    rows = [line for line in lab.lines if line.split(" ")[0] in lab.pids]
+    assert sorted(r.split()[0] for r in rows) == sorted(lab.pids)
+    assert all(re.fullmatch(r"\S+ +\d+", r) for r in rows), rows
+    status = bpfhol("status", state_dir=lab.state_dir)
+    srows = [line for line in status.stdout.splitlines() if line.split(" ")[0] in lab.pids]
+    assert len(srows) == len(lab.pids) and all(re.fullmatch(r"\S+ +\d+ +\S+ +\S+", r) for r in srows), srows
+    o, c = lab.key["open"], lab.key["close"]
+    files = [*o["opener"]["files"], o["oldopen"]["file"], c["file"]]
+    secrets = {*files, *(f.split(".")[0] for f in files), o["tempfiles"]["o_tmpfile"], "EBADF", "O_TMPFILE"}
+    text = "\n".join(lab.lines) + status.stdout
+    assert not [s for s in secrets if re.search(rf"\b{re.escape(s)}\b", text, re.I)], text
+
+
 MMAP_PROGRAM = """
 tracepoint:syscalls:sys_enter_mmap {{ @calls[pid, comm] = count(); }}
 tracepoint:syscalls:sys_enter_mmap /pid == {me}/ {{ @len[args->len] = count(); @flags[args->flags] = count(); }}
