@@ -209,13 +209,9 @@ def isolated(env: dict[str, str]) -> dict[str, str]:
 _PLACEHOLDER = re.compile(r"\{((?:mmap|open|close)\.[\w.]+)\}")
 
 
-def filled(path: Path, lab: dict[str, Any]) -> Path:
-    """A corpus program that filters on a process names it from the answer key (`{mmap.comm}`):
-    process names change with the seed, so the copy that runs has this lab's names in their place."""
-    text = path.read_text()
-    if not _PLACEHOLDER.search(text):
-        return path
-    key = scenario.answer_key(lab["seed"])
+def fill(text: str, seed: int) -> str:
+    """`{mmap.comm}` and the like, replaced by the answer key's values for the seed."""
+    key = scenario.answer_key(seed)
 
     def value(m: re.Match[str]) -> str:
         v: Any = key
@@ -223,10 +219,19 @@ def filled(path: Path, lab: dict[str, Any]) -> Path:
             v = v[part]
         return str(v)
 
+    return _PLACEHOLDER.sub(value, text)
+
+
+def filled(path: Path, lab: dict[str, Any]) -> Path:
+    """A corpus program that filters on a process names it from the answer key (`{mmap.comm}`):
+    process names change with the seed, so the copy that runs has this lab's names in their place."""
+    text = path.read_text()
+    if not _PLACEHOLDER.search(text):
+        return path
     d = tempfile.mkdtemp(prefix="check-corpus-")
     _TMPDIRS.append(d)
     out = Path(d) / path.name
-    out.write_text(_PLACEHOLDER.sub(value, text))
+    out.write_text(fill(text, lab["seed"]))
     return out
 
 
@@ -301,8 +306,9 @@ def test_wrong_answers_fail_with_their_feedback(lab: dict[str, Any]) -> None:
         m = _EXPECT.search(path.read_text())
         assert m, f"{path}: no 'expect:' line"
         messages = " | ".join(f["message"] for f in v.get("findings", []) if f["ok"] is False)
-        if p.returncode != 1 or v.get("verdict") != "wrong" or m.group(1).strip() not in messages:
-            bad.append(f"{ex} {path.name}: want '{m.group(1).strip()}', got {json.dumps(v)}")
+        want = fill(m.group(1).strip(), lab["seed"])  # `expect: {mmap.comm} maps`: this lab's name
+        if p.returncode != 1 or v.get("verdict") != "wrong" or want not in messages:
+            bad.append(f"{ex} {path.name}: want '{want}', got {json.dumps(v)}")
     assert not bad, "\n".join(bad)
     assert not gone(lab["env"])
 
