@@ -35,7 +35,6 @@ def token_line(token: str) -> bytes:
 
 class Chatty:
     comm = COMM
-    about = ABOUT
     uses_dir = True
 
     def __init__(self, token: str = CLASSIC_TOKEN, mode: str = CLASSIC_MODE, comm: str = COMM) -> None:

@@ -23,7 +23,6 @@ BAD_FDS = 8
 
 class Closeall:
     comm = COMM
-    about = ABOUT
     uses_dir = True
 
     def __init__(self, comm: str = COMM) -> None:

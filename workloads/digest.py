@@ -21,7 +21,6 @@ CLASSIC_SIZE_KIB = 128
 
 class Digest:
     comm = COMM
-    about = ABOUT
     uses_dir = False
 
     def __init__(self, size_kib: int = CLASSIC_SIZE_KIB, comm: str = COMM) -> None:

@@ -29,7 +29,6 @@ _PROT = mmap.PROT_READ | mmap.PROT_WRITE
 
 class Mapit:
     comm = COMM
-    about = ABOUT
     uses_dir = False
 
     def __init__(

@@ -29,7 +29,6 @@ def open_syscall_number(machine: str | None = None) -> int | None:
 
 class Oldopen:
     comm = COMM
-    about = ABOUT
     uses_dir = True
 
     def __init__(self, comm: str = COMM) -> None:

@@ -20,7 +20,6 @@ CLASSIC_FILES = ("config.ini", "data.db", "cache.bin", "notes.txt")
 
 class Opener:
     comm = COMM
-    about = ABOUT
     uses_dir = True
 
     def __init__(self, files: Sequence[str] = CLASSIC_FILES, comm: str = COMM) -> None:

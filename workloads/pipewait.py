@@ -20,7 +20,6 @@ CLASSIC_WAIT_MS = 20
 
 class Pipewait:
     comm = COMM
-    about = ABOUT
     uses_dir = False
 
     def __init__(self, wait_ms: int = CLASSIC_WAIT_MS, comm: str = COMM) -> None:

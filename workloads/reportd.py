@@ -28,7 +28,6 @@ def template_path(name: str) -> str:
 
 class Reportd:
     comm = COMM
-    about = ABOUT
     uses_dir = True
 
     def __init__(

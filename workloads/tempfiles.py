@@ -28,7 +28,6 @@ _DATA = b"scratch data\n"
 
 class Tempfiles:
     comm = COMM
-    about = ABOUT
     uses_dir = True
 
     def __init__(self, comm: str = COMM) -> None:
