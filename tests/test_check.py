@@ -413,18 +413,22 @@ _HOG = """
 import ctypes, mmap, time
 ctypes.CDLL(None).prctl(15, b"maphog", 0, 0, 0)
 while True:
-    for _ in range(150):  # 15000 calls a second: busier than several labs' mapit together
+    for _ in range(150):  # 15000 calls a second: busier than several labs' mmap workloads together
         mmap.mmap(-1, 4096).close()
     time.sleep(0.01)
 """
 
 
 def test_busy_machine_judged_by_what_happened(lab: dict[str, Any], tmp_path: Path) -> None:
-    """A process mapping more than mapit does: the solution names it and is right; an answer that
-    assumes mapit is the busiest is wrong."""
-    assumes = tmp_path / "assumes-mapit.bt"
+    """A process mapping more than the lab's mmap workload does: the solution names it and is right;
+    an answer that assumes the workload is the busiest is wrong."""
+    assumes = tmp_path / "assumes-the-workload.bt"
     assumes.write_text(
-        'tracepoint:syscalls:sys_enter_mmap { @n = count(); }\nEND { clear(@n); printf("@mmaps[mapit]: 1500\\n"); }\n'
+        fill(
+            "tracepoint:syscalls:sys_enter_mmap { @n = count(); }\n"
+            'END { clear(@n); printf("@mmaps[{mmap.comm}]: 1500\\n"); }\n',
+            lab["seed"],
+        )
     )
     hog = subprocess.Popen([sys.executable, "-c", _HOG], start_new_session=True)
     try:
