@@ -1,15 +1,17 @@
 """`bpfhol doctor`: can this machine run the labs, and if not, what to do.
 
-One line per check (ok / info / warn / fail) with its remedy underneath; exit
-status 0 when a lab can run (no check failed), 1 otherwise.
+One line per check (ok / info / warn / fail) with its remedy on a line of its own underneath,
+each wrapped to WIDTH columns so nothing is cut off in a terminal or a page; exit status 0
+when a lab can run (no check failed), 1 otherwise.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import textwrap
 
-from bpfhol.checks import CHECKS, FAIL, OK, WARN, Env, Result
+from bpfhol.diagnosis import CHECKS, FAIL, OK, WARN, Env, Result
 from bpfhol.errors import UsageError
 
 
@@ -33,7 +35,7 @@ def _count(n: int, word: str, tags: list[str]) -> str:
 
 
 def summary_line(results: list[Result]) -> str:
-    """E.g. 'ok: 9 checks, 2 warnings (kprobes off, generic headers)'."""
+    """E.g. 'ok: 10 checks, 2 warnings (kprobes off, generic headers)'."""
     parts = [f"{len(results)} checks"]
     for status, word in ((FAIL, "failure"), (WARN, "warning")):
         tags = [r.tag or r.name for r in results if r.status == status]
@@ -44,15 +46,31 @@ def summary_line(results: list[Result]) -> str:
     return f"{OK if can_run(results) else FAIL}: {', '.join(parts)}"
 
 
+WIDTH = 100
+
+
+def _wrap(first: str, text: str, indent: int) -> list[str]:
+    # Long words (paths, commands) are not broken: a line may pass WIDTH only to hold one whole.
+    return textwrap.wrap(
+        text,
+        WIDTH,
+        initial_indent=first,
+        subsequent_indent=" " * indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
 def report(env: Env, results: list[Result]) -> str:
     width = max(len(r.name) for r in results)
+    column = 4 + 2 + width + 2
     lines = [f"bpfhol doctor: kernel {env.release}, {env.machine}"]
     for r in results:
-        lines.append(f"{r.status:<4}  {r.name:<{width}}  {r.detail}")
+        lines += _wrap(f"{r.status:<4}  {r.name:<{width}}  ", r.detail, column)
         if r.remedy and r.status in (WARN, FAIL):
-            lines.append(f"{'':<4}  {'':<{width}}  -> {r.remedy}")
-    verdict = "a lab can run here" if can_run(results) else "fix the failures above before a lab can run"
-    lines.append(f"{summary_line(results)}: {verdict}")
+            lines += _wrap(" " * column + "-> ", r.remedy, column + 3)
+    verdict = "a lab can run here" if can_run(results) else "fix the failures above first"
+    lines.append(f"{summary_line(results)}: {verdict}")  # one line, whatever its length: scripts read it
     return "\n".join(lines)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bpfhol import config, labs
+from bpfhol.labs.syscalls import NAME_POOL
 from devtools import chroot
 from devtools import report as suite_report
 from devtools.chroot import Chroot, say
@@ -35,7 +36,8 @@ PARTS = {
 PYTEST = ".venv/bin/python -m pytest -p no:cacheprovider"  # what `./dev test` runs
 STOP_GRACE = 20.0  # seconds the suite gets to clean up after Ctrl-C
 SUITE_ENV = {"CI": "true", "BPFHOL_BROWSER": "no"}  # the matrix runs no browser test: no Chromium
-WORKLOADS = frozenset(comm for lab in labs.LABS.values() for comm in lab.comms)
+# Every name a lab's process may have: the syscalls lab draws its names per seed from a pool.
+WORKLOADS = frozenset(NAME_POOL).union(*(lab.comms(0) for lab in labs.LABS.values()))
 
 
 def other_workloads() -> list[str]:

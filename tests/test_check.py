@@ -239,10 +239,39 @@ def isolated(env: dict[str, str]) -> dict[str, str]:
     return dict(env, TMPDIR=tmp, BPFHOL_TEST_TAG=f"{os.getpid()}-{tmp}")
 
 
+_PLACEHOLDER = re.compile(r"\{((?:mmap|open|close)\.[\w.]+)\}")
+
+
+def fill(text: str, seed: int) -> str:
+    """`{mmap.comm}` and the like, replaced by the answer key's values for the seed."""
+    key = scenario.answer_key(seed)
+
+    def value(m: re.Match[str]) -> str:
+        v: Any = key
+        for part in m[1].split("."):
+            v = v[part]
+        return str(v)
+
+    return _PLACEHOLDER.sub(value, text)
+
+
+def filled(path: Path, lab: dict[str, Any]) -> Path:
+    """A corpus program that filters on a process names it from the answer key (`{mmap.comm}`):
+    process names change with the seed, so the copy that runs has this lab's names in their place."""
+    text = path.read_text()
+    if not _PLACEHOLDER.search(text):
+        return path
+    d = tempfile.mkdtemp(prefix="check-corpus-")
+    _TMPDIRS.append(d)
+    out = Path(d) / path.name
+    out.write_text(fill(text, lab["seed"]))
+    return out
+
+
 def run_checks(lab: dict[str, Any], jobs: list[tuple[str, Path]]) -> list[tuple[str, Path, Any, float]]:
     def one(job: tuple[str, Path]) -> tuple[str, Path, Any, float]:
         t0 = time.monotonic()
-        p = cmd("check", job[0], str(job[1]), "--json", env=lab["env"])
+        p = cmd("check", job[0], str(filled(job[1], lab)), "--json", env=lab["env"])
         return job[0], job[1], p, time.monotonic() - t0
 
     with ThreadPoolExecutor(WORKERS) as pool:
@@ -316,8 +345,9 @@ def test_wrong_answers_fail_with_their_feedback(lab: dict[str, Any], wrong_runs:
         m = _EXPECT.search(path.read_text())
         assert m, f"{path}: no 'expect:' line"
         messages = " | ".join(f["message"] for f in v.get("findings", []) if f["ok"] is False)
-        if p.returncode != 1 or v.get("verdict") != "wrong" or m.group(1).strip() not in messages:
-            bad.append(f"{ex} {path.name}: want '{m.group(1).strip()}', got {json.dumps(v)}")
+        want = fill(m.group(1).strip(), lab["seed"])  # `expect: {mmap.comm} maps`: this lab's name
+        if p.returncode != 1 or v.get("verdict") != "wrong" or want not in messages:
+            bad.append(f"{ex} {path.name}: want '{want}', got {json.dumps(v)}")
     assert not bad, "\n".join(bad)
     assert not gone(lab["env"])
 
@@ -478,7 +508,8 @@ def test_a_check_starts_and_stops_its_own_lab(tmp_path: Path, needs_bpf: None) -
 def test_newer_bpftrace_spellings() -> None:
     """Boolean keys print true/false from bpftrace 0.2x; some versions nest multi-part JSON keys."""
     key = scenario.answer_key(0)
-    text = "@shared[mapit, true]: 750\n@shared[mapit, false]: 250\n@shared[bash, false]: 3\n"
+    me = key["mmap"]["comm"]
+    text = f"@shared[{me}, true]: 750\n@shared[{me}, false]: 250\n@shared[bash, false]: 3\n"
     assert grade("mmap-3", text, key).right
     nested = '{"type": "map", "data": {"@c": {"mapit": {"4096": 100, "8192": 100}}}}'
     assert [r.keys for r in parse(nested).maps()] == [("mapit", "4096"), ("mapit", "8192")]
@@ -488,18 +519,22 @@ _HOG = """
 import ctypes, mmap, time
 ctypes.CDLL(None).prctl(15, b"maphog", 0, 0, 0)
 while True:
-    for _ in range(150):  # 15000 calls a second: busier than several labs' mapit together
+    for _ in range(150):  # 15000 calls a second: busier than several labs' mmap workloads together
         mmap.mmap(-1, 4096).close()
     time.sleep(0.01)
 """
 
 
 def test_busy_machine_judged_by_what_happened(lab: dict[str, Any], tmp_path: Path) -> None:
-    """A process mapping more than mapit does: the solution names it and is right; an answer that
-    assumes mapit is the busiest is wrong."""
-    assumes = tmp_path / "assumes-mapit.bt"
+    """A process mapping more than the lab's mmap workload does: the solution names it and is right;
+    an answer that assumes the workload is the busiest is wrong."""
+    assumes = tmp_path / "assumes-the-workload.bt"
     assumes.write_text(
-        'tracepoint:syscalls:sys_enter_mmap { @n = count(); }\nEND { clear(@n); printf("@mmaps[mapit]: 1500\\n"); }\n'
+        fill(
+            "tracepoint:syscalls:sys_enter_mmap { @n = count(); }\n"
+            'END { clear(@n); printf("@mmaps[{mmap.comm}]: 1500\\n"); }\n',
+            lab["seed"],
+        )
     )
     hog = subprocess.Popen([sys.executable, "-c", _HOG], start_new_session=True)
     try:

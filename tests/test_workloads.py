@@ -22,10 +22,8 @@ from bpfhol.bpftrace import trace
 from bpfhol.config import ROOT
 from bpfhol.labs import LABS
 from bpfhol.labs.process import LabProcess
-from bpfhol.labs.syscalls import LAB, answer_key
+from bpfhol.labs.syscalls import LAB, NAME_POOL, ROLES, answer_key
 from bpfhol.procfs import proc_stat, proc_uid
-
-COMMS = LAB.comms
 
 
 def bpfhol(*args: str, state_dir: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -73,24 +71,25 @@ def test_classic_answer_key() -> None:
     assert key["seed"] == 0 and key["scenario"] == "classic"
     assert key["page_size"] == page
     m = key["mmap"]
-    assert m["comm"] == "mapit"
+    assert m["comm"] in NAME_POOL
     assert m["pages"] == list(range(1, 11))
     assert m["sizes_kib"] == [p * page // 1024 for p in range(1, 11)]
     assert (m["shared_percent"], m["private_percent"]) == (75, 25)
     assert (m["flags_shared"], m["flags_private"]) == ("0x21", "0x22")
     o = key["open"]
     assert o["opener"] == {
-        "comm": "opener",
-        "dir": "opener",
+        "comm": key["open"]["opener"]["comm"],
+        "dir": key["open"]["opener"]["comm"],
         "syscall": "openat",
         "files": ["config.ini", "data.db", "cache.bin", "notes.txt"],
     }
-    assert o["oldopen"]["comm"] == "oldopen" and o["oldopen"]["file"] == "legacy.conf"
+    assert o["oldopen"]["file"] == "legacy.conf"
     if key["arch"] == "x86_64":
         assert o["oldopen"]["open_syscall"] is True
     assert o["tempfiles"]["o_tmpfile"] == hex(os.O_TMPFILE)
     assert o["tempfiles"]["mkstemp_flags"] == "O_RDWR|O_CREAT|O_EXCL"
-    assert key["close"]["comm"] == "closeall" and key["close"]["ebadf"] == -9
+    assert key["close"]["ebadf"] == -9
+    assert _comms(key) == sorted(LAB.comms(0)) and len(set(LAB.comms(0))) == len(ROLES)
 
 
 def test_seeds_are_deterministic_and_differ() -> None:
@@ -102,7 +101,19 @@ def test_seeds_are_deterministic_and_differ() -> None:
     assert seven["mmap"]["shared_percent"] != classic["mmap"]["shared_percent"]
     assert seven["open"]["opener"]["files"] != classic["open"]["opener"]["files"]
     assert seven["mmap"]["shared_percent"] + seven["mmap"]["private_percent"] == 100
-    assert _comms(seven) == _comms(classic) == sorted(COMMS)  # the process names never change
+    assert _comms(seven) == sorted(LAB.comms(7)) and _comms(classic) == sorted(LAB.comms(0))
+
+
+def test_names_are_drawn_per_seed_and_say_nothing() -> None:
+    """Every seed draws five distinct names from the pool; seeds differ in who is called what."""
+    draws = {seed: LAB.comms(seed) for seed in range(40)}
+    assert all(len(set(d)) == len(ROLES) and set(d) <= set(NAME_POOL) for d in draws.values())
+    assert len({d[0] for d in draws.values()}) > 5, "the top mmap caller is not always the same name"
+    others = {c for lab in LABS.values() if lab is not LAB for c in lab.comms(0)}
+    assert not others & set(NAME_POOL), "no lab shares a name with another"
+    told = re.compile(r"map|open|temp|tmp|close|file|fd|legacy|old|wait|sleep|rand|digest|pipe|chat|logger")
+    for name in {*NAME_POOL, *others} - {"reportd"}:  # the capstone's ticket names reportd itself
+        assert not told.search(name), f"{name} says what it does"
 
 
 def _comms(key: object) -> list[str]:
@@ -115,11 +126,7 @@ def test_human_answer_key() -> None:
     key = answer_key(7)
     assert p.returncode == 0 and p.stderr == ""
     for word in [
-        "mapit",
-        "opener",
-        "oldopen",
-        "tempfiles",
-        "closeall",
+        *LAB.comms(7),
         *key["open"]["opener"]["files"],
         f"{key['mmap']['shared_percent']} % MAP_SHARED",
         "-9",
@@ -140,24 +147,56 @@ def lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     assert rc == 0, err
 
 
+def test_ps_shows_nothing_telling(lab: LabProcess) -> None:
+    """`ps -ef` shows a workload's command line: the supervisor's (forked, never executed), not a module's."""
+    for comm, pid in lab.pids.items():
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+        assert not any(m in arg for arg in argv for m in MODULES), (comm, argv)
+        assert (proc_stat(pid) or pytest.fail(comm)).comm == comm
+
+
+def test_banner_and_status_say_who_not_what(lab: LabProcess) -> None:
+    """Each process by name and pid: what it does, and what it does wrong, is for the exercises."""
+    rows = [line for line in lab.lines if line.split(" ")[0] in lab.pids]
+    assert sorted(r.split()[0] for r in rows) == sorted(lab.pids)
+    assert all(re.fullmatch(r"\S+ +\d+", r) for r in rows), rows
+    status = bpfhol("status", state_dir=lab.state_dir)
+    srows = [line for line in status.stdout.splitlines() if line.split(" ")[0] in lab.pids]
+    assert len(srows) == len(lab.pids) and all(re.fullmatch(r"\S+ +\d+ +\S+ +\S+", r) for r in srows), srows
+    o, c = lab.key["open"], lab.key["close"]
+    files = [*o["opener"]["files"], o["oldopen"]["file"], c["file"]]
+    secrets = {*files, *(f.split(".")[0] for f in files), o["tempfiles"]["o_tmpfile"], "EBADF", "O_TMPFILE"}
+    text = "\n".join(lab.lines) + status.stdout
+    assert not [s for s in secrets if re.search(rf"\b{re.escape(s)}\b", text, re.I)], text
+
+
 MMAP_PROGRAM = """
 tracepoint:syscalls:sys_enter_mmap {{ @calls[pid, comm] = count(); }}
 tracepoint:syscalls:sys_enter_mmap /pid == {me}/ {{ @len[args->len] = count(); @flags[args->flags] = count(); }}
 """
 
 
-def _top_other(maps: dict[str, dict[str, int]], me: int) -> tuple[int, str, int]:
-    """mapit's calls, and the busiest other process (another lab's mapit is not a rival)."""
+def _a_lab_workload(pid: int) -> bool:
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return any(a.endswith(b"bpfhol") for a in argv) and any(a in (b"syscalls", b"io", b"mystery") for a in argv)
+
+
+def _top_other(maps: dict[str, dict[str, int]], me: int, comm: str) -> tuple[int, str, int]:
+    """The mmap workload's calls, and the busiest other process (another lab's workload, whatever
+    its name, is not a rival: it was forked from a `bpfhol` supervisor and has its command line)."""
     calls = {tuple(k.split(",", 1)): n for k, n in maps["@calls"].items()}
-    ours = calls.pop((str(me), "mapit"))
-    others = {k: n for k, n in calls.items() if k[1] != "mapit"} or {("-", "nothing"): 0}
+    ours = calls.pop((str(me), comm))
+    others = {k: n for k, n in calls.items() if not _a_lab_workload(int(k[0]))} or {("-", "nothing"): 0}
     who = max(others, key=lambda k: others[k])
     return ours, f"{who[1]} (pid {who[0]})", others[who]
 
 
 def test_mmap_top_caller_sizes_and_shared_ratio(lab: LabProcess) -> None:
     m = lab.key["mmap"]
-    me = lab.pids["mapit"]
+    me = lab.pids[m["comm"]]
     seconds = 2.0
     maps = trace(MMAP_PROGRAM.format(me=me), seconds)
     assert sorted(int(k) for k in maps["@len"]) == m["sizes_bytes"]
@@ -165,22 +204,22 @@ def test_mmap_top_caller_sizes_and_shared_ratio(lab: LabProcess) -> None:
     shared, private = int(m["flags_shared"], 16), int(m["flags_private"], 16)
     assert set(flags) == {shared, private}
     assert abs(100 * flags[shared] / sum(flags.values()) - m["shared_percent"]) <= 2
-    windows = [_top_other(maps, me)]
+    windows = [_top_other(maps, me, m["comm"])]
     assert windows[0][0] >= 0.8 * m["calls_per_second"] * seconds, "about the advertised rate"
     # "Top caller by 10x" holds on an idle machine; 5x is asked, since another suite's Python
     # processes starting beside this one (as in the matrix) map about 130 times a second, and a
     # burst elsewhere (a browser starting, a compiler) can outdo that: a busy window is measured again.
     while windows[-1][0] < 5 * windows[-1][2] and len(windows) < 3:
-        windows.append(_top_other(trace(MMAP_PROGRAM.format(me=me), seconds), me))
+        windows.append(_top_other(trace(MMAP_PROGRAM.format(me=me), seconds), me, m["comm"]))
     ours, who, theirs = windows[-1]
-    assert ours >= 5 * theirs, f"mapit vs the busiest other process, per {seconds} s window: {windows}"
+    assert ours >= 5 * theirs, f"{m['comm']} vs the busiest other process, per {seconds} s window: {windows}"
 
 
 def test_opener_opens_its_files(lab: LabProcess) -> None:
     o = lab.key["open"]["opener"]
     maps = trace(
         f"""
-tracepoint:syscalls:sys_enter_openat /pid == {lab.pids["opener"]}/ {{ @files[str(args->filename)] = count(); }}
+tracepoint:syscalls:sys_enter_openat /pid == {lab.pids[o["comm"]]}/ {{ @files[str(args->filename)] = count(); }}
 """,
         1.0,
     )
@@ -195,18 +234,18 @@ def test_oldopen_calls_open_itself(lab: LabProcess) -> None:
     maps = trace(
         f"""
 tracepoint:syscalls:sys_enter_{syscall} {{ @who[pid, comm] = count(); }}
-tracepoint:syscalls:sys_enter_{syscall} /pid == {lab.pids["oldopen"]}/ {{ @files[str(args->filename)] = count(); }}
+tracepoint:syscalls:sys_enter_{syscall} /pid == {lab.pids[o["comm"]]}/ {{ @files[str(args->filename)] = count(); }}
 """,
         1.0,
     )
-    assert f"{lab.pids['oldopen']},oldopen" in maps["@who"]
+    assert f"{lab.pids[o['comm']]},{o['comm']}" in maps["@who"]
     assert list(maps["@files"]) == [o["file"]] and maps["@files"][o["file"]] >= 5
 
 
 def test_tempfiles_creates_o_tmpfile_and_mkstemp_files(lab: LabProcess) -> None:
     t = lab.key["open"]["tempfiles"]
     o_tmpfile = int(t["o_tmpfile"], 16)
-    me = lab.pids["tempfiles"]
+    me = lab.pids[t["comm"]]
     maps = trace(
         f"""
 tracepoint:syscalls:sys_enter_openat /pid == {me}/ {{
@@ -227,7 +266,7 @@ tracepoint:syscalls:sys_exit_openat /pid == {me} && args->ret < 0/ {{ @failed = 
 
 def test_closeall_closes_bad_descriptors(lab: LabProcess) -> None:
     c = lab.key["close"]
-    me = lab.pids["closeall"]
+    me = lab.pids[c["comm"]]
     maps = trace(
         f"""
 tracepoint:syscalls:sys_enter_close /pid == {me}/ {{ @fd[tid] = args->fd; }}
@@ -398,24 +437,24 @@ def test_privdir_the_owner_cannot_unlink_is_removed() -> None:
 # --- each workload on its own ---------------------------------------------------------------------------
 
 
-ALL_COMMS = [comm for lab in LABS.values() for comm in lab.comms]
+MODULES = ["mapit", "opener", "oldopen", "tempfiles", "closeall", "pipewait", "digest", "chatty", "reportd"]
 
 
 def test_workloads_run_standalone(tmp_path: Path) -> None:
     procs = {
-        comm: subprocess.Popen(
-            [sys.executable, "-m", f"workloads.{comm}", "--dir", str(tmp_path), "--duration", "0.5"],
+        module: subprocess.Popen(
+            [sys.executable, "-m", f"workloads.{module}", "--dir", str(tmp_path), "--duration", "0.5"],
             cwd=ROOT,
             text=True,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        for comm in ALL_COMMS
+        for module in MODULES
     }
-    for comm, p in procs.items():
+    for module, p in procs.items():
         out, err = p.communicate(timeout=30)
-        assert p.returncode == 0 and err == "", (comm, err)
-        assert out.splitlines()[-1] == "ready" and f"{comm}: pid {p.pid}" in out
+        assert p.returncode == 0 and err == "", (module, err)
+        assert out.splitlines()[-1] == "ready" and f": pid {p.pid} working in" in out
     assert os.listdir(tmp_path) == [], "each workload removes what it made"
 
 
@@ -452,7 +491,7 @@ def test_seeded_keys_are_deterministic_and_keep_their_names(name: str) -> None:
     scenarios = {json.dumps({k: v for k, v in key.items() if k not in ("seed", "scenario")}) for key in keys.values()}
     assert len(scenarios) > 5, "seeds make different scenarios"
     for key in keys.values():
-        assert set(_comms(key)) <= set(lab.comms)
+        assert set(_comms(key)) <= set(lab.comms(0))
     p = bpfhol(name, "--answers", "--seed", "7")
     assert p.returncode == 0 and p.stderr == "" and p.stdout.startswith(f"Answer key: {name} lab, seed 7")
 
@@ -464,10 +503,10 @@ def test_io_lab_waits_works_and_says(tmp_path: Path, seed: int, needs_bpf: None)
         lat, pay = lab.key["latency"], lab.key["payloads"]
         maps = trace(
             f"""
-tracepoint:syscalls:sys_enter_read /pid == {lab.pids["pipewait"]}/ {{ @t[tid] = (int64)nsecs; }}
+tracepoint:syscalls:sys_enter_read /pid == {lab.pids[lat["slow"]["comm"]]}/ {{ @t[tid] = (int64)nsecs; }}
 tracepoint:syscalls:sys_exit_read /@t[tid]/ {{ @ms = avg((uint64)((int64)nsecs - @t[tid]) / 1000000); @t[tid] = 0; }}
-tracepoint:syscalls:sys_enter_getrandom /pid == {lab.pids["digest"]}/ {{ @bytes[args->len] = count(); }}
-tracepoint:syscalls:sys_enter_write /pid == {lab.pids["chatty"]}/ {{ @fds[args->fd] = count(); }}
+tracepoint:syscalls:sys_enter_getrandom /pid == {lab.pids[lat["busy"]["comm"]]}/ {{ @bytes[args->len] = count(); }}
+tracepoint:syscalls:sys_enter_write /pid == {lab.pids[pay["comm"]]}/ {{ @fds[args->fd] = count(); }}
 END {{ clear(@t); }}
 """,
             1.5,
@@ -475,7 +514,7 @@ END {{ clear(@t); }}
         assert abs(maps["@ms"][""] - lat["slow"]["wait_ms"]) <= 2 + 0.15 * lat["slow"]["wait_ms"], maps["@ms"]
         assert list(maps["@bytes"]) == [str(lat["busy"]["bytes"])]
         assert list(maps["@fds"]) == ["2"]
-        log = Path(lab.privdir) / "chatty" / "chatty.log"
+        log = Path(lab.privdir) / pay["comm"] / f"{pay['comm']}.log"
         assert pay["token_line"] in log.read_text() and pay["heartbeat"] in log.read_text()
     finally:
         rc, err = lab.stop()
@@ -490,9 +529,9 @@ def test_mystery_fails_and_waits_as_its_key_says(tmp_path: Path, seed: int, need
         m = lab.key["mystery"]
         maps = trace(
             f"""
-tracepoint:syscalls:sys_enter_openat /pid == {lab.pids["reportd"]}/ {{ @path[str(args->filename)] = count(); }}
-tracepoint:syscalls:sys_exit_openat /pid == {lab.pids["reportd"]}/ {{ @ret[args->ret] = count(); }}
-tracepoint:syscalls:sys_enter_read /pid == {lab.pids["reportd"]}/ {{ @t[tid] = (int64)nsecs; }}
+tracepoint:syscalls:sys_enter_openat /pid == {lab.pids[m["comm"]]}/ {{ @path[str(args->filename)] = count(); }}
+tracepoint:syscalls:sys_exit_openat /pid == {lab.pids[m["comm"]]}/ {{ @ret[args->ret] = count(); }}
+tracepoint:syscalls:sys_enter_read /pid == {lab.pids[m["comm"]]}/ {{ @t[tid] = (int64)nsecs; }}
 tracepoint:syscalls:sys_exit_read /@t[tid]/ {{ @ms = avg((uint64)((int64)nsecs - @t[tid]) / 1000000); @t[tid] = 0; }}
 END {{ clear(@t); }}
 """,
@@ -501,7 +540,7 @@ END {{ clear(@t); }}
         assert list(maps["@path"]) == [m["path"]]
         assert list(maps["@ret"]) == [str(m["ret"])]
         assert abs(maps["@ms"][""] - m["backoff_ms"]) <= 2 + 0.15 * m["backoff_ms"], maps["@ms"]  # late under load
-        assert not (Path(lab.privdir) / "reportd" / m["path"]).exists()
+        assert not (Path(lab.privdir) / m["comm"] / m["path"]).exists()
     finally:
         rc, err = lab.stop()
     assert rc == 0, err

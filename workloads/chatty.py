@@ -1,4 +1,4 @@
-"""chatty: writes a log to its standard error and re-reads its settings file: payloads to snoop.
+"""gatewayd (this module): logs to its standard error and re-reads its settings file: payloads to snoop.
 
 Its stderr (fd 2) is a log file in its directory, so nothing reaches a terminal: the text is
 seen only by tracing write(2). Each tick writes one heartbeat line; every TOKEN_EVERY-th tick it
@@ -16,35 +16,35 @@ from collections.abc import Sequence
 
 from workloads import common
 
-COMM = "chatty"
+COMM = "gatewayd"
 ABOUT = "logs to its stderr and re-reads its settings"
 SETTINGS = "settings.conf"
-LOG = "chatty.log"
+LOG = f"{COMM}.log"
 TOKEN_EVERY = 5
 CLASSIC_TOKEN = "7f3a9c"
 CLASSIC_MODE = "verbose"
 
 
 def heartbeat(n: int) -> bytes:
-    return f"chatty: worker {n % 4} heartbeat ok\n".encode()
+    return f"{COMM}: worker {n % 4} heartbeat ok\n".encode()
 
 
 def token_line(token: str) -> bytes:
-    return f"chatty: session token={token}\n".encode()
+    return f"{COMM}: session token={token}\n".encode()
 
 
 class Chatty:
     comm = COMM
-    about = ABOUT
     uses_dir = True
 
-    def __init__(self, token: str = CLASSIC_TOKEN, mode: str = CLASSIC_MODE) -> None:
+    def __init__(self, token: str = CLASSIC_TOKEN, mode: str = CLASSIC_MODE, comm: str = COMM) -> None:
+        self.comm = comm
         if not token.isalnum() or not mode.isalnum():
             raise ValueError("token and mode must be letters and digits")
         self.token, self.mode = token, mode
 
     def start(self) -> None:
-        common.write_file(SETTINGS, f"# chatty settings\nmode={self.mode}\nretries=3\n")
+        common.write_file(SETTINGS, f"# {COMM} settings\nmode={self.mode}\nretries=3\n")
         log = os.open(LOG, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
         os.dup2(log, 2)  # stderr is the log from now on
         os.close(log)

@@ -23,10 +23,10 @@ BAD_FDS = 8
 
 class Closeall:
     comm = COMM
-    about = ABOUT
     uses_dir = True
 
-    def __init__(self) -> None:
+    def __init__(self, comm: str = COMM) -> None:
+        self.comm = comm
         # libc's close() returns -1 and sets errno instead of raising: the bug stays quiet.
         self._close = common.LIBC.close
         self._close.restype = ctypes.c_int

@@ -35,7 +35,6 @@ _prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
 
 class Workload(Protocol):
     comm: str
-    about: str
     uses_dir: bool  # works in its own subdirectory <dir>/<comm>
 
     def start(self) -> None: ...

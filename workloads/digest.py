@@ -1,8 +1,8 @@
-"""digest: asks the kernel for random bytes: calls that are slow because the kernel works.
+"""ledgerd (this module): asks the kernel for random bytes: calls that are slow because the kernel works.
 
 Each tick calls getrandom(2) for SIZE_KIB kibibytes: the kernel generates them on this CPU
 (ChaCha20 in drivers/char/random.c), so the call takes a fraction of a millisecond and never
-sleeps. Beside pipewait it shows the difference between waiting and working in a syscall.
+sleeps. Beside brokerd (pipewait.py) it shows the difference between waiting and working in a syscall.
 """
 
 from __future__ import annotations
@@ -14,17 +14,17 @@ from collections.abc import Sequence
 
 from workloads import common
 
-COMM = "digest"
+COMM = "ledgerd"
 ABOUT = "draws random bytes from the kernel"
 CLASSIC_SIZE_KIB = 128
 
 
 class Digest:
     comm = COMM
-    about = ABOUT
     uses_dir = False
 
-    def __init__(self, size_kib: int = CLASSIC_SIZE_KIB) -> None:
+    def __init__(self, size_kib: int = CLASSIC_SIZE_KIB, comm: str = COMM) -> None:
+        self.comm = comm
         if not 1 <= size_kib <= 1024:
             raise ValueError("size_kib must be 1..1024")
         self.size = size_kib * 1024

@@ -29,7 +29,6 @@ _PROT = mmap.PROT_READ | mmap.PROT_WRITE
 
 class Mapit:
     comm = COMM
-    about = ABOUT
     uses_dir = False
 
     def __init__(
@@ -37,7 +36,9 @@ class Mapit:
         pages: Sequence[int] = CLASSIC_PAGES,
         pattern: str = CLASSIC_PATTERN,
         rate: int = CALLS_PER_SECOND,
+        comm: str = COMM,
     ) -> None:
+        self.comm = comm
         if not pages or any(not 1 <= p <= 256 for p in pages):
             raise ValueError("pages must be 1..256 each")
         if not pattern or set(pattern) - {"S", "P"}:

@@ -29,10 +29,10 @@ def open_syscall_number(machine: str | None = None) -> int | None:
 
 class Oldopen:
     comm = COMM
-    about = ABOUT
     uses_dir = True
 
-    def __init__(self) -> None:
+    def __init__(self, comm: str = COMM) -> None:
+        self.comm = comm
         self._nr = open_syscall_number()
         self._syscall = common.LIBC.syscall
         self._syscall.restype = ctypes.c_long

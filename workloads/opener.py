@@ -20,10 +20,10 @@ CLASSIC_FILES = ("config.ini", "data.db", "cache.bin", "notes.txt")
 
 class Opener:
     comm = COMM
-    about = ABOUT
     uses_dir = True
 
-    def __init__(self, files: Sequence[str] = CLASSIC_FILES) -> None:
+    def __init__(self, files: Sequence[str] = CLASSIC_FILES, comm: str = COMM) -> None:
+        self.comm = comm
         if not files or len(set(files)) != len(files):
             raise ValueError("files must be distinct names")
         for name in files:

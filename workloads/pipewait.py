@@ -1,4 +1,4 @@
-"""pipewait: waits on a timer in every read(2): slow calls that use no CPU.
+"""brokerd (this module): waits on a timer in every read(2): slow calls that use no CPU.
 
 Each tick arms a one-shot timerfd for WAIT_MS milliseconds and reads it: the read blocks until
 the kernel's timer fires, so each read(2) takes about WAIT_MS, asleep. The latency exercises
@@ -13,17 +13,17 @@ from collections.abc import Sequence
 
 from workloads import common
 
-COMM = "pipewait"
+COMM = "brokerd"
 ABOUT = "waits for a timer in each read"
 CLASSIC_WAIT_MS = 20
 
 
 class Pipewait:
     comm = COMM
-    about = ABOUT
     uses_dir = False
 
-    def __init__(self, wait_ms: int = CLASSIC_WAIT_MS) -> None:
+    def __init__(self, wait_ms: int = CLASSIC_WAIT_MS, comm: str = COMM) -> None:
+        self.comm = comm
         if not 1 <= wait_ms <= 80:
             raise ValueError("wait_ms must be 1..80 (a tick is 100 ms)")
         self.wait_ms = wait_ms

@@ -28,10 +28,12 @@ def template_path(name: str) -> str:
 
 class Reportd:
     comm = COMM
-    about = ABOUT
     uses_dir = True
 
-    def __init__(self, template: str = CLASSIC_TEMPLATE, backoff_ms: int = CLASSIC_BACKOFF_MS) -> None:
+    def __init__(
+        self, template: str = CLASSIC_TEMPLATE, backoff_ms: int = CLASSIC_BACKOFF_MS, comm: str = COMM
+    ) -> None:
+        self.comm = comm
         if not template.isalnum():
             raise ValueError("template must be letters and digits")
         if not 1 <= backoff_ms <= 80:

@@ -28,10 +28,10 @@ _DATA = b"scratch data\n"
 
 class Tempfiles:
     comm = COMM
-    about = ABOUT
     uses_dir = True
 
-    def __init__(self) -> None:
+    def __init__(self, comm: str = COMM) -> None:
+        self.comm = comm
         self._open = common.LIBC.open
         self._open.restype = ctypes.c_int
         self._open.argtypes = (ctypes.c_char_p, ctypes.c_int, ctypes.c_uint)
@@ -42,7 +42,7 @@ class Tempfiles:
         fd = self._open(b".", O_TMPFILE_FLAGS, 0o600)
         if fd < 0:
             err = ctypes.get_errno()
-            print(f"{COMM}: O_TMPFILE fails here ({os.strerror(err)}); the opens are still made", file=sys.stderr)
+            print(f"{self.comm}: O_TMPFILE fails here ({os.strerror(err)}); the opens are still made", file=sys.stderr)
         else:
             os.close(fd)
 

@@ -8,7 +8,7 @@ tests (RUN / EXPECT / EXPECT_NONE / TIMEOUT / REQUIRES):
     expect: ^@\\[{mmap.comm}\\]: \\d+$
     expect-none: ^ERROR
     requires: bpftrace >= 0.19
-    args: {pid.chatty}
+    args: {pid.gatewayd}
     -->
 
 `expect` and `expect-none` are Python regexes searched with re.MULTILINE over the whole output.
@@ -20,7 +20,7 @@ Placeholders are filled in from the running lab's answer key:
 `check: mmap-1` grades the output with that exercise's criteria (bpfhol.grading), the same ones
 `bpfhol check` applies to a learner's program. `args` are the program's command-line arguments
 ($1 in bpftrace, sys.argv in Python), filled in as plain text from the same key, which also holds
-the running workloads' pids: {pid.chatty}.
+the running workloads' pids: {pid.gatewayd}.
 
 This layer imports nothing else of the engine: collect, run and judge build on it.
 """

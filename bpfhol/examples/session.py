@@ -148,7 +148,7 @@ class DocsRun:
 
     def _run_in(self, ex: Example, lab: LabProcess | None) -> Outcome:
         key = lab.key if lab else None
-        # Arguments may name a running workload: {pid.chatty}.
+        # Arguments may name a running workload: {pid.gatewayd}.
         argv = (
             shlex.split(fill_text(ex.spec.args, {**lab.key, "pid": lab.pids} if lab else None)) if ex.spec.args else []
         )

@@ -170,7 +170,7 @@ def _meaningful(stdout: str) -> bool:
 
 def _kernel_probe_message(kinds: set[str]) -> str:
     """What `bpfhol doctor` says about kprobes and kfunc on this machine, for a program that needs them."""
-    from bpfhol.checks import Env, check_kprobes
+    from bpfhol.diagnosis import Env, check_kprobes
 
     r = check_kprobes(Env.real())
     uses = " and ".join(sorted(f"{k}:" for k in kinds))

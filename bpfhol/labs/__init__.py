@@ -21,12 +21,15 @@ class LabSpec:
     title: str
     summary: str
     page: str  # the lab's first page, relative to docs/
-    comms: tuple[str, ...]  # the workloads' process names, in the order they start
     seed_max: int
     workloads: Callable[[int], list[Workload]]  # for a seed
     answer_key: Callable[[int], dict[str, Any]]  # for a seed, computed here: never parsed from output
     describe: Callable[[dict[str, Any]], str]  # an answer key, for people
     scenario_name: Callable[[int], str]
+
+    def comms(self, seed: int) -> tuple[str, ...]:
+        """The workloads' process names for a seed, in the order they start."""
+        return tuple(w.comm for w in self.workloads(seed))
 
     def check_seed(self, seed: int) -> None:
         if not 0 <= seed <= self.seed_max:

@@ -1,8 +1,10 @@
 """The io lab: how long system calls take, and what data goes through them.
 
-`pipewait` blocks in read(2) on a timer (slow, asleep), `digest` asks getrandom(2) for random bytes
-(slow-ish, working), `chatty` writes a log to its stderr and re-reads a settings file (the payloads).
-A seed changes the wait, the size, the token and the mode; the process names never change.
+`brokerd` (workloads/pipewait.py) blocks in read(2) on a timer (slow, asleep), `ledgerd`
+(workloads/digest.py) asks getrandom(2) for random bytes (slow-ish, working), `gatewayd`
+(workloads/chatty.py) writes a log to its stderr and re-reads a settings file (the payloads).
+A seed changes the wait, the size, the token and the mode. The process names never change, since
+the questions name them; they are service names that say nothing of what each process does.
 """
 
 from __future__ import annotations
@@ -123,7 +125,6 @@ LAB = LabSpec(
     title="Time and data",
     summary="how long system calls take (read, getrandom) and what write/read carry",
     page="syscalls/latency.md",
-    comms=(pipewait.COMM, digest.COMM, chatty.COMM),
     seed_max=SEED_MAX,
     workloads=workloads,
     answer_key=answer_key,

@@ -74,7 +74,6 @@ LAB = LabSpec(
     title="The capstone",
     summary="a daemon that writes no reports: find out why, with every tool of the lab",
     page="syscalls/capstone.md",
-    comms=(reportd.COMM,),
     seed_max=SEED_MAX,
     workloads=workloads,
     answer_key=answer_key,

@@ -85,7 +85,7 @@ class LabProcess:
         state = read_state(str(self.state_dir), self.spec.name) or {}
         self.pids = {c["comm"]: c["pid"] for c in state.get("children", [])}
         self.privdir = state.get("privdir") or ""
-        if sorted(self.pids) != sorted(self.spec.comms) or not self.privdir:
+        if sorted(self.pids) != sorted(self.spec.comms(self.seed)) or not self.privdir:
             raise LabError(f"the {self.spec.name} lab's state does not list its workloads: {state}")
         self.key = self.spec.answer_key(self.seed)
 

@@ -31,6 +31,18 @@ def chooser(lab: str, seed: int) -> Callable[[Sequence[T]], T]:
     return pick
 
 
+def draw_names(lab: str, seed: int, pool: Sequence[str], n: int) -> tuple[str, ...]:
+    """`n` distinct names from `pool` for a seed (seed 0 included): a process's name says nothing of
+    what it does, nor is it the same from one seed to the next. A random source of its own, so the
+    names do not shift the scenario's other choices."""
+    r = random.Random(f"bpfhol-{lab}-names-{seed}").random
+    names = list(pool)
+    for i in range(len(names) - 1, 0, -1):  # Fisher-Yates on r() alone, which Python keeps stable
+        j = min(int(r() * (i + 1)), i)
+        names[i], names[j] = names[j], names[i]
+    return tuple(names[:n])
+
+
 def _size(n: int) -> str:
     for unit, scale in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
         if n >= scale and n % scale == 0:

@@ -461,7 +461,7 @@ def _supervise(sdir: str, lab: LabSpec, seed: int, duration: float | None) -> in
         try:
             pgid, children = _spawn(workloads, uid, gid, privdir, ready_w)
             state["pgid"] = pgid
-            state["children"] = [{"comm": w.comm, "pid": pid, "about": w.about} for pid, w in children.items()]
+            state["children"] = [{"comm": w.comm, "pid": pid} for pid, w in children.items()]
             _write_state(sdir, state)
             os.close(ready_w)
             signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
@@ -513,9 +513,10 @@ def _print_table(lab: LabSpec, seed: int, children: dict[int, common.Workload], 
         f"bpfhol {lab.name}: seed {seed} ({lab.scenario_name(seed)} scenario); workloads run as "
         f"{_user_name(uid)} in {privdir}"
     )
-    _say(f"{'COMM':<10} {'PID':>7}  WHAT IT DOES")
+    # Names and pids only: what each process does is for the exercises to find.
+    _say(f"{'COMM':<10} {'PID':>7}")
     for pid, w in children.items():
-        _say(f"{w.comm:<10} {pid:>7}  {w.about}")
+        _say(f"{w.comm:<10} {pid:>7}")
     _say("Trace them from another terminal; Ctrl-C here stops them.")
     _say("ready")
 

@@ -3,7 +3,9 @@
 Seed 0 is the classic scenario (the one the lab pages show). Any other seed in 1..SEED_MAX changes
 mapit's page sizes and shared/private ratio and the opener's file names, deterministically: the
 choices come from `random.Random(<seed string>).random()`, whose sequence Python keeps stable
-across versions. Process names never change.
+across versions. Every seed, 0 included, draws the five process names from NAME_POOL: the
+questions ask which process does what, so no name may say it (the modules keep their own names,
+which a learner never sees: the workloads are forked from the supervisor, not executed).
 """
 
 from __future__ import annotations
@@ -17,12 +19,30 @@ from dataclasses import dataclass
 from typing import Any
 
 from bpfhol.labs import LabSpec
-from bpfhol.labs.seeded import scenario_name
+from bpfhol.labs.seeded import draw_names, scenario_name
 from workloads import closeall, common, mapit, oldopen, opener, tempfiles
 
 SEED_MAX = 999
 PATTERN_LEN = 20  # seeded shared/private patterns: k of every 20 calls shared (k*5 %)
 MAX_PAGES = 16
+
+# Plausible service names that say nothing of mmap, opening, temporary files or closing; none is a
+# process name of the io or mystery lab, so labs running side by side never share one.
+NAME_POOL = (
+    "syncd",
+    "indexer",
+    "relayd",
+    "notifyd",
+    "exportd",
+    "catalogd",
+    "routerd",
+    "mailerd",
+    "searchd",
+    "billingd",
+    "agentd",
+    "beacond",
+)
+ROLES = ("mmap", "opener", "oldopen", "tempfiles", "close")
 
 # Names a seeded opener picks from (3 to 6 of them).
 FILE_POOL = (
@@ -53,6 +73,7 @@ class Scenario:
     pages: tuple[int, ...]  # page counts, in the order mapit cycles through them
     pattern: str  # 'S' (MAP_SHARED) / 'P' (MAP_PRIVATE) per mmap call, repeating
     opener_files: tuple[str, ...]
+    names: dict[str, str]  # role (ROLES) -> process name
 
     @property
     def name(self) -> str:
@@ -72,8 +93,9 @@ def spread(shared: int, total: int) -> str:
 
 def scenario(seed: int) -> Scenario:
     LAB.check_seed(seed)
+    names = dict(zip(ROLES, draw_names("syscalls", seed, NAME_POOL, len(ROLES))))
     if seed == 0:
-        return Scenario(0, mapit.CLASSIC_PAGES, mapit.CLASSIC_PATTERN, opener.CLASSIC_FILES)
+        return Scenario(0, mapit.CLASSIC_PAGES, mapit.CLASSIC_PATTERN, opener.CLASSIC_FILES, names)
     r = random.Random(f"bpfhol-syscalls-{seed}").random
 
     def below(n: int) -> int:
@@ -91,7 +113,7 @@ def scenario(seed: int) -> Scenario:
     pattern = spread(ratios[below(len(ratios))], PATTERN_LEN)
     nfiles = 3 + below(4)  # 3..6 files
     files = tuple(shuffled(list(FILE_POOL))[:nfiles])
-    return Scenario(seed, pages, pattern, files)
+    return Scenario(seed, pages, pattern, files, names)
 
 
 def _pct(v: float) -> float | int:
@@ -111,7 +133,7 @@ def answer_key(seed: int) -> dict[str, Any]:
         "page_kib": page // 1024,
         "arch": arch,
         "mmap": {
-            "comm": mapit.COMM,
+            "comm": sc.names["mmap"],
             "calls_per_second": mapit.CALLS_PER_SECOND,
             "pages": sorted(set(sc.pages)),
             "sizes_kib": [p * page // 1024 for p in sorted(set(sc.pages))],
@@ -126,21 +148,21 @@ def answer_key(seed: int) -> dict[str, Any]:
         },
         "open": {
             "opener": {
-                "comm": opener.COMM,
-                "dir": opener.COMM,
+                "comm": sc.names["opener"],
+                "dir": sc.names["opener"],
                 "files": list(sc.opener_files),
                 "syscall": "openat",
             },
             "oldopen": {
-                "comm": oldopen.COMM,
-                "dir": oldopen.COMM,
+                "comm": sc.names["oldopen"],
+                "dir": sc.names["oldopen"],
                 "file": oldopen.FILE,
                 "open_syscall": oldopen.open_syscall_number(arch) is not None,
                 "syscall": "open" if oldopen.open_syscall_number(arch) is not None else "openat",
             },
             "tempfiles": {
-                "comm": tempfiles.COMM,
-                "dir": tempfiles.COMM,
+                "comm": sc.names["tempfiles"],
+                "dir": sc.names["tempfiles"],
                 "o_tmpfile": hex(os.O_TMPFILE),
                 "o_tmpfile_flags": hex(tempfiles.O_TMPFILE_FLAGS),
                 "o_tmpfile_path": ".",
@@ -151,8 +173,8 @@ def answer_key(seed: int) -> dict[str, Any]:
             },
         },
         "close": {
-            "comm": closeall.COMM,
-            "dir": closeall.COMM,
+            "comm": sc.names["close"],
+            "dir": sc.names["close"],
             "file": closeall.FILE,
             "ebadf": -9,
             "double_close": True,
@@ -209,11 +231,11 @@ def workloads(seed: int) -> list[common.Workload]:
     """The five workloads, set up for a seed (in the order of the supervisor's table)."""
     sc = scenario(seed)
     return [
-        mapit.Mapit(sc.pages, sc.pattern),
-        opener.Opener(sc.opener_files),
-        oldopen.Oldopen(),
-        tempfiles.Tempfiles(),
-        closeall.Closeall(),
+        mapit.Mapit(sc.pages, sc.pattern, comm=sc.names["mmap"]),
+        opener.Opener(sc.opener_files, comm=sc.names["opener"]),
+        oldopen.Oldopen(comm=sc.names["oldopen"]),
+        tempfiles.Tempfiles(comm=sc.names["tempfiles"]),
+        closeall.Closeall(comm=sc.names["close"]),
     ]
 
 
@@ -222,7 +244,6 @@ LAB = LabSpec(
     title="Working with system calls",
     summary="mmap, open/openat and close traced with tracepoint:syscalls and raw_syscalls",
     page="syscalls/index.md",
-    comms=(mapit.COMM, opener.COMM, oldopen.COMM, tempfiles.COMM, closeall.COMM),
     seed_max=SEED_MAX,
     workloads=workloads,
     answer_key=answer_key,

@@ -11,4 +11,4 @@ tracepoint:syscalls:sys_enter_clock_nanosleep
 interval:s:1
 {
 	exit();
-}' tempfiles
+}' beacond

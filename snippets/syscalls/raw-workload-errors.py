@@ -17,7 +17,8 @@ from time import sleep
 from bcc import BPF
 from bcc.syscall import syscall_name
 
-WORKLOAD = ("mapit", "opener", "oldopen", "tempfiles", "closeall")
+# The names of `sudo bpfhol syscalls` (seed 0); with --seed N, those `bpfhol status` lists.
+WORKLOAD = ("searchd", "beacond", "billingd", "notifyd", "syncd")
 KERNEL_ONLY = {512: "ERESTARTSYS", 513: "ERESTARTNOINTR", 514: "ERESTARTNOHAND",
                516: "ERESTART_RESTARTBLOCK"}
 

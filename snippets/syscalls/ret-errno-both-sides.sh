@@ -1,9 +1,9 @@
 # One failing close(2), seen from both sides: the kernel's return value (the
 # tracer's view) and what the C library hands the program. The program (Python,
-# read from stdin) calls glibc's close() on descriptor 1000, which is not open.
+# read from stdin) calls glibc's close() on descriptor 99, which is not open.
 sudo bpftrace -c '/usr/bin/python3 -' -e '
 tracepoint:syscalls:sys_enter_close
-/pid == cpid && args->fd == 1000/
+/pid == cpid && args->fd == 99/
 {
 	@inflight[tid] = 1;
 }
@@ -25,7 +25,7 @@ import errno
 import os
 
 libc = ctypes.CDLL(None, use_errno=True)
-ret = libc.close(1000)
+ret = libc.close(99)
 err = ctypes.get_errno()
-print(f"program: close(1000) = {ret}, errno = {err} ({errno.errorcode[err]}: {os.strerror(err)})")
+print(f"program: close(99) = {ret}, errno = {err} ({errno.errorcode[err]}: {os.strerror(err)})")
 EOF_PYTHON

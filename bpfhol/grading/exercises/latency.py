@@ -1,4 +1,4 @@
-"""Exercises: Syscall latency. How slow pipewait's reads are, who waits and who works, where the time goes.
+"""Exercises: Syscall latency. How slow brokerd's reads are, who waits and who works, where the time goes.
 
 These answers depend on one process each, not on the whole machine, so they are judged against
 the answer key alone: no reference program runs beside them. Wrong answers are told how to
@@ -29,7 +29,7 @@ def _traces(ev: Evidence, v: Verdict, syscall: str) -> bool:
 @LATENCY.exercise(
     id="latency-1",
     section="1. How slow are the reads?",
-    question="How long does each of pipewait's read(2) calls take? Show the distribution.",
+    question="How long does each of brokerd's read(2) calls take? Show the distribution.",
 )
 def read_latency(ev: Evidence, v: Verdict) -> None:
     slow = ev.key["latency"]["slow"]
@@ -90,7 +90,7 @@ def _asleep_share(records: list[Record]) -> float | None:
 @LATENCY.exercise(
     id="latency-2",
     section="2. Waiting or working?",
-    question="Which of pipewait's reads and digest's getrandom(2) calls wait, and which work?",
+    question="Which of brokerd's reads and ledgerd's getrandom(2) calls wait, and which work?",
 )
 def asleep(ev: Evidence, v: Verdict) -> None:
     lat = ev.key["latency"]
@@ -138,8 +138,8 @@ def asleep(ev: Evidence, v: Verdict) -> None:
 @LATENCY.exercise(
     id="latency-3",
     section="3. Where does a process spend its time in the kernel?",
-    question="Rank pipewait's system calls by the total time it spends in each.",
-    subject="pipewait",
+    question="Rank brokerd's system calls by the total time it spends in each.",
+    subject="brokerd",
 )
 def top_total(ev: Evidence, v: Verdict) -> None:
     lat = ev.key["latency"]

@@ -1,4 +1,4 @@
-"""Exercises: What a call carries. The token chatty writes, the mode it reads from its settings file.
+"""Exercises: What a call carries. The token gatewayd writes, the mode it reads from its settings file.
 
 Judged against the answer key alone (one process's data, not the whole machine). Wrong answers
 are told where and when to copy a buffer, never the token, the file or the mode.
@@ -24,9 +24,9 @@ def _says(ev: Evidence, text: str) -> bool:
 
 @PAYLOADS.exercise(
     id="payloads-1",
-    section="1. What does chatty log?",
-    question="What is the session token chatty writes to its standard error?",
-    subject="chatty",
+    section="1. What does gatewayd log?",
+    question="What is the session token gatewayd writes to its standard error?",
+    subject="gatewayd",
 )
 def token(ev: Evidence, v: Verdict) -> None:
     pay = ev.key["payloads"]
@@ -45,9 +45,9 @@ def token(ev: Evidence, v: Verdict) -> None:
 
 @PAYLOADS.exercise(
     id="payloads-2",
-    section="2. What does chatty read?",
-    question="In which mode does chatty run (what does it read from its settings file)?",
-    subject="chatty",
+    section="2. What does gatewayd read?",
+    question="In which mode does gatewayd run (what does it read from its settings file)?",
+    subject="gatewayd",
 )
 def mode(ev: Evidence, v: Verdict) -> None:
     pay = ev.key["payloads"]
