@@ -22,7 +22,7 @@ from tests.site.htmltree import Element, parse
 
 ROOT = config.ROOT
 # What a copy of the project needs to build on its own.
-PROJECT_PARTS = ("mkdocs.yml", "docs", "snippets", "overrides")
+PROJECT_PARTS = ("mkdocs.yml", "docs", "snippets", "overrides", "devtools")  # devtools: the search hook
 
 
 def in_ci() -> bool:
