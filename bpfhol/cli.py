@@ -124,6 +124,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _build_parser().parse_args(argv)
+        if args.command is not None:
+            from bpfhol.labs.supervisor import sweep
+
+            sweep()  # what a killed run left: one line on stderr if there was anything
         return _dispatch(args)
     except UsageError as e:
         print(f"bpfhol: {e}", file=sys.stderr)

@@ -21,6 +21,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from bpfhol import process
 
 CACHE = Path(os.environ.get("BPFHOL_MATRIX_CACHE", "/var/cache/bpfhol-matrix"))
 STAMP = ".bpfhol-matrix-stamp"
@@ -225,9 +228,10 @@ def run_in(ch: Chroot, argv: list[str], *, env: dict[str, str] | None = None, **
     return subprocess.run([*cmd, *argv], **kw)
 
 
-def popen_in(ch: Chroot, argv: list[str], env: dict[str, str], **kw) -> subprocess.Popen:
+def popen_in(ch: Chroot, argv: list[str], env: dict[str, str], **kw: Any) -> process.Child:
+    """Start argv in the chroot as a bpfhol.process.Child (its own process group; it dies with us)."""
     cmd = ["chroot", str(ch.root), "/usr/bin/env", "-i", *(f"{k}={v}" for k, v in {**CLEAN_ENV, **env}.items())]
-    return subprocess.Popen([*cmd, *argv], start_new_session=True, **kw)
+    return process.Child([*cmd, *argv], **kw)
 
 
 # --- mounts --------------------------------------------------------------------------------------------

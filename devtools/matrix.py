@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bpfhol import process
 from devtools import chroot, kernel_sources, kernels
 from devtools.chroot import Chroot, say
 
@@ -180,12 +181,11 @@ def run_suite(ch: Chroot, full: bool, log: Path) -> int:
                 ch,
                 ["bash", "-c", cd + "exec " + cmd],
                 {**env, "BPFHOL_REPORT": f"/{REPORT}-{part}.json"},
-                stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
             out.close()
-        return max(p.wait() for p in procs.values())
+        return max(p.wait() or 0 for p in procs.values())
     except BaseException:
         _stop(list(procs.values()))
         raise
@@ -195,19 +195,13 @@ def run_suite(ch: Chroot, full: bool, log: Path) -> int:
                 out.write(log.with_name(f"{log.stem}-{part}.log").read_text())
 
 
-def _stop(procs: list[subprocess.Popen]) -> None:
+def _stop(procs: list[process.Child]) -> None:
     """Ctrl-C to each part's process group, then time to clean up (it stops its workload, its tracers)."""
     for proc in procs:
-        try:
-            os.killpg(proc.pid, signal.SIGINT)
-        except ProcessLookupError:
-            pass
+        proc.interrupt()
     deadline = time.monotonic() + STOP_GRACE
     for proc in procs:
-        try:
-            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            pass
+        proc.wait(max(0.0, deadline - time.monotonic()))
 
 
 def _capture(ch: Chroot, argv: list[str]) -> str:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import glob
 import json
 import os
 import pwd
@@ -39,11 +40,13 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Iterator
 from typing import Any
 
 from bpfhol import config
 from bpfhol.errors import UsageError
 from bpfhol.labs import LABS, LabSpec
+from bpfhol.process import OWNER_FILE, owner_alive, signal_group, until
 from bpfhol.procfs import ProcStat, all_pids, proc_stat, proc_uid
 from workloads import common
 
@@ -266,12 +269,7 @@ def _clean_stale(sdir: str, lab: str, state: dict[str, Any]) -> str:
 
 
 def _wait_gone(pids: list[int], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while any(proc_stat(p) for p in pids):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
+    return until(lambda: not any(proc_stat(p) for p in pids), timeout)
 
 
 # --- start -----------------------------------------------------------------------------------------
@@ -380,10 +378,7 @@ def _shutdown(children: dict[int, common.Workload], pgid: int) -> list[str]:
     signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)  # a second Ctrl-C must not cut this short
     live = set(children)
     if live:
-        try:
-            os.killpg(pgid, signal.SIGTERM)  # safe: unreaped members keep the group id ours
-        except ProcessLookupError:
-            pass
+        signal_group(pgid, signal.SIGTERM)  # safe: unreaped members keep the group id ours
     deadline = time.monotonic() + TERM_GRACE
     failed = []
     while live:
@@ -393,7 +388,7 @@ def _shutdown(children: dict[int, common.Workload], pgid: int) -> list[str]:
             break
         if pid == 0:
             if time.monotonic() > deadline:
-                os.killpg(pgid, signal.SIGKILL)
+                signal_group(pgid, signal.SIGKILL)
                 deadline = float("inf")
             time.sleep(0.01)
             continue
@@ -520,6 +515,101 @@ def _print_table(lab: LabSpec, seed: int, children: dict[int, common.Workload], 
     _say("ready")
 
 
+# --- labs started elsewhere, and what killed runs left ----------------------------------------------
+
+_PRIVATE = "private-"  # in the usual state directory: a link to a private one (a docs run's, a check's)
+
+
+@contextlib.contextmanager
+def registered(private: str) -> Iterator[None]:
+    """List a private state directory in the usual one while it is in use, so status and stop see its lab."""
+    link = None
+    with contextlib.suppress(OSError, UsageError):  # no usual state directory: the lab runs unlisted
+        sdir = _open_state_dir(create=True)
+        assert sdir is not None
+        link = os.path.join(sdir, _PRIVATE + os.path.basename(private))
+        os.symlink(private, link)
+    try:
+        yield
+    finally:
+        if link is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(link)
+
+
+def _registered() -> dict[str, str]:
+    """Link -> private state directory, for each one listed in the usual state directory."""
+    sdir = _open_state_dir(create=False)
+    found = {}
+    for name in sorted(os.listdir(sdir)) if sdir else []:
+        if name.startswith(_PRIVATE):
+            with contextlib.suppress(OSError):
+                found[os.path.join(sdir, name)] = os.readlink(os.path.join(sdir, name))
+    return found
+
+
+def _private_ok(path: str) -> bool:
+    try:
+        _check_private(path)
+    except (OSError, UsageError):
+        return False
+    return True
+
+
+def state_dirs() -> list[str]:
+    """The usual state directory (if there is one), then each registered private one that is ours."""
+    sdir = _open_state_dir(create=False)
+    return ([sdir] if sdir else []) + [p for p in _registered().values() if _private_ok(p)]
+
+
+def _dead_owned_dirs() -> list[str]:
+    """Temporary directories a bpfhol process made (bpfhol.process.tempdir) and died without removing."""
+    found = set(glob.glob(os.path.join(tempfile.gettempdir(), "bpfhol-*", OWNER_FILE)))
+    found.update(os.path.join(p, OWNER_FILE) for p in _registered().values())
+    dead = []
+    for owner_file in sorted(found):
+        with contextlib.suppress(OSError):
+            path = os.path.dirname(owner_file)
+            st = os.lstat(path)
+            with open(owner_file) as f:
+                mark = f.read().strip()
+            if stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and not owner_alive(mark):
+                dead.append(path)
+    return dead
+
+
+def _sweep_labs(sdir: str) -> list[str]:
+    notes = []
+    for name in LABS:
+        if read_state(sdir, name) is None:
+            continue
+        lock = _Lock(sdir, name)
+        try:
+            if lock.try_take() and (state := read_state(sdir, name)) is not None:
+                notes.append(f"{name} lab: " + _clean_stale(sdir, name, state))
+        finally:
+            lock.close()
+    return notes
+
+
+def sweep() -> None:
+    """Clean what killed runs left (labs whose supervisor died, their owner's temporary directories),
+    and say so in one line on stderr."""
+    notes: list[str] = []
+    with contextlib.suppress(OSError, UsageError):  # a state directory we may not use: nothing of ours
+        sdir = _open_state_dir(create=False)
+        notes += _sweep_labs(sdir) if sdir else []
+        for path in _dead_owned_dirs():
+            notes += _sweep_labs(path)
+            shutil.rmtree(path, ignore_errors=True)
+            notes.append(f"removed {path}")
+        for link, target in _registered().items():
+            if not os.path.isdir(target):
+                os.unlink(link)
+    if notes:
+        print(f"bpfhol: cleaned up after a run that was killed: {'; '.join(notes)}", file=sys.stderr)
+
+
 # --- status and stop -------------------------------------------------------------------------------
 
 
@@ -530,16 +620,17 @@ def _root_hint() -> str:
 
 
 def running() -> list[dict[str, Any]]:
-    """Every lab with a state file: its state, plus `alive` (supervisor) and `processes` (live workloads)."""
-    sdir = _open_state_dir(create=False)
+    """Every lab with a state file, in any state directory: its state, plus `alive` (supervisor),
+    `state_dir`, and `children` with each one's `alive` (live workloads)."""
     found = []
-    for name in LABS:
-        state = read_state(sdir, name) if sdir else None
-        if not state:
-            continue
-        procs = {st.pid for st in _our_processes(state)}
-        children = [dict(c, alive=c.get("pid") in procs) for c in state.get("children", [])]
-        found.append(dict(state, lab=name, alive=supervisor_alive(state), children=children))
+    for sdir in state_dirs():
+        for name in LABS:
+            state = read_state(sdir, name)
+            if not state:
+                continue
+            procs = {st.pid for st in _our_processes(state)}
+            children = [dict(c, alive=c.get("pid") in procs) for c in state.get("children", [])]
+            found.append(dict(state, lab=name, state_dir=sdir, alive=supervisor_alive(state), children=children))
     return found
 
 
@@ -577,13 +668,10 @@ def status(as_json: bool = False) -> int:
 
 
 def stop() -> int:
-    sdir = _open_state_dir(create=False)
-    if sdir is None:
-        print(f"no lab workloads running{_root_hint()}")
-        return 0
     said = False
-    for name in LABS:
-        said |= _stop_one(sdir, name)
+    for sdir in state_dirs():
+        for name in LABS:
+            said |= _stop_one(sdir, name)
     if not said:
         print(f"no lab workloads running{_root_hint()}")
     return 0
@@ -620,9 +708,4 @@ def _stop_one(sdir: str, lab: str) -> bool:
 
 
 def _wait_lock(lock: _Lock, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not lock.try_take():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
+    return until(lock.try_take, timeout, interval=0.05)
