@@ -40,6 +40,9 @@ from bpfhol.procfs import proc_stat
 OWNER_ENV = "BPFHOL_OWNER"  # pid.starttime of the bpfhol process that owns a child (and its descendants)
 OWNER_FILE = ".bpfhol-owner"  # in a registered temporary directory: its owner, for the next command's sweep
 TERM_GRACE = 3.0  # seconds between SIGTERM and SIGKILL
+# The guard's: longer than a lab supervisor's own SIGTERM-to-SIGKILL grace, so that a supervisor
+# it stops has the time to stop its workloads and remove its directory itself.
+GUARD_GRACE = 5.0
 POLL = 0.02
 
 
@@ -131,7 +134,7 @@ class _Guard:
     def _start(cls) -> None:
         r, w = os.pipe2(os.O_CLOEXEC)
         subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", _GUARD, owner_mark(), str(TERM_GRACE)],
+            [sys.executable, "-I", "-S", "-c", _GUARD, owner_mark(), str(GUARD_GRACE)],
             stdin=r,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 
 from bpfhol.examples.leftovers import Baseline, Tracker
+from bpfhol.labs.process import LabProcess
+from bpfhol.process import until
 from bpfhol.procfs import all_pids, cmdline, fd_targets, proc_stat
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,3 +127,61 @@ def test_a_killed_docs_run_leaves_nothing(tmp_path: Path, needs_bpf: None) -> No
     left, status = _kill_in_flight(argv, tmp_path, bcc_attached)
     assert left == [], "\n".join(left)
     assert "no lab workloads running" in status, status
+
+
+def _lab_env(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    tmp = Path(tempfile.mkdtemp(prefix="killed-test-", dir="/tmp"))
+    os.chmod(tmp, 0o1777)  # the workloads may run as another user
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    return dict(os.environ, TMPDIR=str(tmp), BPFHOL_STATE_DIR=str(state), PYTHONUNBUFFERED="1"), tmp
+
+
+def test_the_next_command_sweeps_what_a_killed_lab_left(tmp_path: Path) -> None:
+    """kill -9 of `bpfhol syscalls`: its workloads die with it; its directory and state go at the next command."""
+    env, tmp = _lab_env(tmp_path)
+    try:
+        lab = subprocess.Popen(
+            [sys.executable, "-m", "bpfhol", "syscalls"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+        )
+        assert lab.stdout is not None
+        while (line := lab.stdout.readline()) and line.strip() != "ready":
+            pass
+        assert line, "the lab did not start"
+        workloads = _descendants(lab.pid)
+        lab.kill()
+        lab.wait()
+        assert until(lambda: not any(proc_stat(p) for p in workloads), 3), "workloads outlived their supervisor"
+        left = [p.name for p in tmp.iterdir()]
+        assert [n for n in left if n.startswith("bpfhol-syscalls-")], left
+        status = subprocess.run(
+            [sys.executable, "-m", "bpfhol", "status"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
+        assert status.stderr.count("\n") == 1 and "cleaned up after a run that was killed" in status.stderr, status
+        assert "no lab workloads running" in status.stdout, status
+        assert list(tmp.iterdir()) == []
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_status_and_stop_see_a_lab_with_a_private_state_dir(tmp_path: Path) -> None:
+    """A lab the docs engine or a check starts keeps its state apart, and is listed in the usual state dir."""
+    env, tmp = _lab_env(tmp_path)
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        lab = LabProcess("syscalls", 0)  # a private state directory, as the docs engine starts it
+        try:
+            bpfhol = [sys.executable, "-m", "bpfhol"]
+            status = subprocess.run([*bpfhol, "status"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+            assert f"syscalls lab running: supervisor pid {lab.pid}" in status.stdout, status
+            stop = subprocess.run([*bpfhol, "stop"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+            assert f"stopped the syscalls lab (pid {lab.pid})" in stop.stdout, stop
+            assert lab.wait_workloads_gone(5) == []
+        finally:
+            lab.stop()
+        assert list((tmp_path / "state").glob("private-*")) == [], "the registration goes with the lab"
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        shutil.rmtree(tmp, ignore_errors=True)
