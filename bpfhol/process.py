@@ -44,6 +44,7 @@ TERM_GRACE = 3.0  # seconds between SIGTERM and SIGKILL
 # it stops has the time to stop its workloads and remove its directory itself.
 GUARD_GRACE = 5.0
 POLL = 0.02
+OUTPUT_LIMIT = 8 << 20  # characters kept of a stream; a child that prints more is killed (a flood)
 
 
 def until(predicate: Callable[[], Any], timeout: float, interval: float = POLL) -> bool:
@@ -199,11 +200,13 @@ def _setpriv() -> list[str]:
 class Lines:
     """What a child printed on one stream: (arrival time, line without its newline), as it comes."""
 
-    def __init__(self, cond: threading.Condition, markers: frozenset[str]) -> None:
+    def __init__(self, cond: threading.Condition, markers: frozenset[str], on_full: Callable[[], None]) -> None:
         self.items: list[tuple[float, str]] = []
         self.markers = markers
         self.seen: dict[str, float] = {}  # marker line -> when it came (never kept in items)
+        self.size = 0  # characters kept
         self._cond = cond
+        self._on_full = on_full
 
     def text(self) -> str:
         return "".join(line + "\n" for _, line in self.items)
@@ -219,6 +222,10 @@ class Lines:
                     self.seen[line.strip()] = time.monotonic()
                 else:
                     self.items.append((time.monotonic(), line))
+                    self.size += len(raw)
+                    if self.size > OUTPUT_LIMIT:
+                        self._on_full()
+                        return
                 self._cond.notify_all()
 
 
@@ -244,8 +251,9 @@ class Child:
         _Guard.send("")  # the guard is up before any child exists
         self.argv = argv
         self._cond = threading.Condition()
-        self.out = Lines(self._cond, frozenset(markers))
-        self.err = Lines(self._cond, frozenset(markers))
+        self.flooded = False  # killed for printing more than OUTPUT_LIMIT on a stream
+        self.out = Lines(self._cond, frozenset(markers), self._flood)
+        self.err = Lines(self._cond, frozenset(markers), self._flood)
         text = copy_to is None
         self.proc: subprocess.Popen[Any] = _Keeper.run(
             lambda: subprocess.Popen(
@@ -268,6 +276,10 @@ class Child:
             for lines, stream in ((self.out, self.proc.stdout), (self.err, self.proc.stderr)):
                 if stream is not None:
                     self._reader(lines.feed, stream)
+
+    def _flood(self) -> None:
+        self.flooded = True
+        self.signal(signal.SIGKILL)  # nothing more is kept: do not let it run on unread
 
     def _reader(self, target: Callable[..., None], *args: Any) -> None:
         def run() -> None:

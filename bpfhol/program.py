@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 from bpfhol import bpftrace, config
-from bpfhol.process import Child, tempdir
+from bpfhol.process import OUTPUT_LIMIT, Child, tempdir
 
 # Fence language / file suffix -> kind of program.
 KIND_BY_SUFFIX = {".bt": "bpftrace", ".py": "python", ".sh": "sh"}
@@ -96,10 +96,13 @@ class RunResult:
     traced: float | None  # seconds between attach and SIGINT, if one was sent
     timed_out: bool = False
     interrupted: bool = False  # we sent SIGINT (as Ctrl-C)
+    flooded: bool = False  # killed for printing more than bpfhol.process.OUTPUT_LIMIT
 
     @property
     def how(self) -> str:
         """One phrase saying how the run ended, for failure messages."""
+        if self.flooded:
+            return f"killed after printing more than {OUTPUT_LIMIT >> 20} MiB"
         if self.timed_out:
             return "killed at the timeout"
         if self.interrupted:
@@ -199,6 +202,7 @@ def run_program(
             traced=traced,
             timed_out=timed_out,
             interrupted=interrupted,
+            flooded=child.flooded,
         )
 
 

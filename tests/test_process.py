@@ -10,7 +10,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from bpfhol.process import OWNER_FILE, Child, owner_mark, tempdir, until
+from bpfhol.process import OUTPUT_LIMIT, OWNER_FILE, Child, owner_mark, tempdir, until
 from bpfhol.procfs import proc_stat
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,3 +133,10 @@ def test_children_die_with_a_killed_owner() -> None:
     finally:
         owner.kill()
         owner.wait()
+
+
+def test_a_flood_is_cut_short() -> None:
+    with Child(["yes", "a line printed again and again"]) as c:
+        assert c.wait_for(lambda: c.returncode is not None, 30)
+    assert c.flooded and c.returncode == -signal.SIGKILL
+    assert sum(len(line) + 1 for _, line in c.out.items) <= OUTPUT_LIMIT + 100

@@ -234,6 +234,11 @@ def check(exercise: str, file: str, seconds: float = DEFAULT_SECONDS, seed: int 
             as_file=path,  # a BCC program runs from the learner's file: tracebacks name it
         )
         run.result = result
+        if result.flooded:  # its output was cut short: nothing to judge
+            raise CannotJudge(
+                f"your program was {result.how} in {result.elapsed:.1f} s: print what it found "
+                "once, at the end (bpftrace prints its maps at exit)"
+            )
         ok_run = result.interrupted or result.timed_out or (result.returncode == 0 and _meaningful(result.stdout))
         if ref is not None:
             run.reference = ref.stop()
