@@ -216,12 +216,10 @@ def start(lab: LabSpec, seed: int, duration: float | None) -> int:
         lock.close()
 
 
-def _supervise(sdir: str, lab: LabSpec, seed: int, duration: float | None) -> int:
-    uid, gid = _workload_user()
+def _initial_state(lab: LabSpec, seed: int, uid: int, gid: int) -> dict[str, Any]:
     me = proc_stat(os.getpid())
     assert me is not None
-    workloads = lab.workloads(seed)
-    state: dict[str, Any] = {
+    return {
         "version": 2,
         "lab": lab.name,
         "supervisor": {"pid": os.getpid(), "starttime": me.starttime},
@@ -235,6 +233,12 @@ def _supervise(sdir: str, lab: LabSpec, seed: int, duration: float | None) -> in
         "children": [],
         "ready": False,
     }
+
+
+def _supervise(sdir: str, lab: LabSpec, seed: int, duration: float | None) -> int:
+    uid, gid = _workload_user()
+    workloads = lab.workloads(seed)
+    state = _initial_state(lab, seed, uid, gid)
     for sig in _STOP_SIGNALS:
         signal.signal(sig, _raise_stop)
     signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)  # until the children are accounted for
