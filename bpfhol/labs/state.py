@@ -345,11 +345,13 @@ def wait_lock(lock: Lock, timeout: float) -> bool:
     return until(lock.try_take, timeout, interval=0.05)
 
 
-def running() -> list[dict[str, Any]]:
-    """Every lab with a state file, in any state directory: its state, plus `alive` (supervisor),
-    `state_dir`, and `children` with each one's `alive` (live workloads)."""
+def running(private: bool = False) -> list[dict[str, Any]]:
+    """Every lab with a state file: its state, plus `alive` (supervisor), `state_dir`, and `children`
+    with each one's `alive` (live workloads). In the usual state directory (the learner's lab), or
+    with `private` in the registered private ones too (labs a docs run or a test started)."""
     found = []
-    for sdir in state_dirs():
+    usual = open_state_dir(create=False)
+    for sdir in state_dirs() if private else [usual] if usual else []:
         for name in LABS:
             state = read_state(sdir, name)
             if not state:
@@ -358,3 +360,9 @@ def running() -> list[dict[str, Any]]:
             children = [dict(c, alive=c.get("pid") in procs) for c in state.get("children", [])]
             found.append(dict(state, lab=name, state_dir=sdir, alive=supervisor_alive(state), children=children))
     return found
+
+
+def root_hint() -> str:
+    if os.geteuid() != 0 and not config.state_dir_override() and os.path.isdir("/run/bpfhol"):
+        return " (one started with sudo shows with: sudo bpfhol status)"
+    return ""

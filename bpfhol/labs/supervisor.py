@@ -31,7 +31,6 @@ import time
 import traceback
 from typing import Any
 
-from bpfhol import config
 from bpfhol.errors import UsageError
 from bpfhol.labs import LABS, LabSpec
 from bpfhol.labs.state import (
@@ -44,6 +43,7 @@ from bpfhol.labs.state import (
     registered,
     remove_privdir,
     remove_state,
+    root_hint,
     running,
     state_dir,
     state_dirs,
@@ -318,19 +318,13 @@ def _print_table(lab: LabSpec, seed: int, children: dict[int, common.Workload], 
 # --- status and stop -------------------------------------------------------------------------------
 
 
-def _root_hint() -> str:
-    if os.geteuid() != 0 and not config.state_dir_override() and os.path.isdir("/run/bpfhol"):
-        return " (one started with sudo shows with: sudo bpfhol status)"
-    return ""
-
-
 def status(as_json: bool = False) -> int:
-    labs = running()
+    labs = running(private=True)
     if as_json:
         print(json.dumps({"labs": labs}, indent=2))
         return 0
     if not labs:
-        print(f"no lab workloads running{_root_hint()}")
+        print(f"no lab workloads running{root_hint()}")
         return 0
     for state in labs:
         sup = state.get("supervisor") or {}
@@ -339,6 +333,11 @@ def status(as_json: bool = False) -> int:
             print(
                 f"{name} lab running: supervisor pid {sup.get('pid')}, seed {state.get('seed')}, "
                 f"since {time.strftime('%H:%M:%S', time.localtime(state.get('started', 0)))}"
+                + (
+                    ""
+                    if state["state_dir"] == state_dir()
+                    else f" (started by a program; state in {state['state_dir']})"
+                )
             )
         else:
             print(
@@ -363,7 +362,7 @@ def stop() -> int:
         for name in LABS:
             said |= _stop_one(sdir, name)
     if not said:
-        print(f"no lab workloads running{_root_hint()}")
+        print(f"no lab workloads running{root_hint()}")
     return 0
 
 
