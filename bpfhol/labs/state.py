@@ -304,19 +304,27 @@ def _dead_owned_dirs() -> list[str]:
             st = os.lstat(path)
             with open(owner_file) as f:
                 mark = f.read().strip()
-            if stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and not owner_alive(mark):
+            ours = os.path.realpath(path) == os.path.realpath(state_dir())  # in use from now on
+            if stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and not owner_alive(mark) and not ours:
                 dead.append(path)
     return dead
 
 
-def _sweep_labs(sdir: str) -> list[str]:
+def _sweep_labs(sdir: str, orphaned: bool = False) -> list[str]:
+    """Clean after each lab of sdir whose supervisor died; with `orphaned` (their owner died), stop live ones too."""
     notes = []
     for name in LABS:
         if read_state(sdir, name) is None:
             continue
         lock = Lock(sdir, name)
         try:
-            if lock.try_take() and (state := read_state(sdir, name)) is not None:
+            free = lock.try_take()
+            pid = (read_state(sdir, name) or {}).get("supervisor", {}).get("pid")
+            if not free and orphaned and pid and supervisor_alive(read_state(sdir, name) or {}):
+                os.kill(pid, signal.SIGTERM)  # it stops its workloads and removes its directory
+                free = wait_lock(lock, 10.0)
+                notes.append(f"stopped the {name} lab (pid {pid}) its owner left running")
+            if free and (state := read_state(sdir, name)) is not None:
                 notes.append(f"{name} lab: " + clean_stale(sdir, name, state))
         finally:
             lock.close()
@@ -331,7 +339,7 @@ def sweep() -> None:
         sdir = open_state_dir(create=False)
         notes += _sweep_labs(sdir) if sdir else []
         for path in _dead_owned_dirs():
-            notes += _sweep_labs(path)
+            notes += _sweep_labs(path, orphaned=True)
             shutil.rmtree(path, ignore_errors=True)
             notes.append(f"removed {path}")
         for link, target in _registered().items():
