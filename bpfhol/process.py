@@ -44,6 +44,7 @@ TERM_GRACE = 3.0  # seconds between SIGTERM and SIGKILL
 # it stops has the time to stop its workloads and remove its directory itself.
 GUARD_GRACE = 5.0
 POLL = 0.02
+DRAIN = 1.0  # seconds to read what an exited child printed
 OUTPUT_LIMIT = 8 << 20  # characters kept of a stream; a child that prints more is killed (a flood)
 
 
@@ -269,6 +270,7 @@ class Child:
             )
         )
         self.started = time.monotonic()
+        self._exited: float | None = None  # when wait_for first saw it gone
         self._readers: list[threading.Thread] = []
         if copy_to is not None and self.proc.stdout is not None:
             self._reader(_copy, self.proc.stdout, copy_to)
@@ -306,14 +308,23 @@ class Child:
         return any(t.is_alive() for t in self._readers)
 
     def wait_for(self, predicate: Callable[[], Any], timeout: float) -> bool:
-        """Wait until predicate() holds (True), or the child is gone and read to the end, or the timeout (False)."""
+        """Wait until predicate() holds (True), or the timeout, or the child is gone and read (False).
+
+        Once the child has exited, what it printed is read within DRAIN seconds; a process it left
+        behind (in a group of its own) may hold its pipes open for good.
+        """
         deadline = time.monotonic() + timeout
         with self._cond:
             while not predicate():
-                left = deadline - time.monotonic()
-                if left <= 0 or (self.proc.poll() is not None and not self.reading()):
+                now = time.monotonic()
+                if self.proc.poll() is not None:
+                    if not self.reading():
+                        return bool(predicate())
+                    self._exited = self._exited or now
+                    deadline = min(deadline, self._exited + DRAIN)
+                if now >= deadline:
                     return bool(predicate())
-                self._cond.wait(min(left, 0.1))  # 0.1: also notice an exit that closes no stream
+                self._cond.wait(min(deadline - now, 0.1))  # 0.1: also notice an exit that closes no stream
         return True
 
     def wait_line(self, pattern: str, timeout: float) -> tuple[float, str] | None:
@@ -352,11 +363,11 @@ class Child:
         """SIGKILL the whole group, reap the child and finish reading what it printed."""
         self.signal(signal.SIGKILL)
         self.proc.wait()
-        for t in self._readers:
-            t.join(timeout=5)
-        for stream in (self.proc.stdout, self.proc.stderr):
-            if stream is not None:
-                stream.close()
+        until(lambda: not self.reading(), DRAIN)
+        if not self.reading():  # else a process it left holds a pipe: closing would wait for it
+            for stream in (self.proc.stdout, self.proc.stderr):
+                if stream is not None:
+                    stream.close()
 
     def __enter__(self) -> Child:
         return self
