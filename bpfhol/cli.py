@@ -127,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is not None:
             from bpfhol.labs.supervisor import sweep
 
-            sweep()  # what a killed run left: one line on stderr if there was anything
+            if swept := sweep():  # what a killed run left
+                print(f"bpfhol: {swept}", file=sys.stderr)
         return _dispatch(args)
     except UsageError as e:
         print(f"bpfhol: {e}", file=sys.stderr)

@@ -331,9 +331,9 @@ def _sweep_labs(sdir: str, orphaned: bool = False) -> list[str]:
     return notes
 
 
-def sweep() -> None:
-    """Clean what killed runs left (labs whose supervisor died, their owner's temporary directories),
-    and say so in one line on stderr."""
+def sweep() -> str | None:
+    """Clean what killed runs left (labs whose supervisor died, their owner's temporary directories);
+    one line saying what, if anything."""
     notes: list[str] = []
     with contextlib.suppress(OSError, UsageError):  # a state directory we may not use: nothing of ours
         sdir = open_state_dir(create=False)
@@ -345,8 +345,7 @@ def sweep() -> None:
         for link, target in _registered().items():
             if not os.path.isdir(target):
                 os.unlink(link)
-    if notes:
-        print(f"bpfhol: cleaned up after a run that was killed: {'; '.join(notes)}", file=sys.stderr)
+    return f"cleaned up after a run that was killed: {'; '.join(notes)}" if notes else None
 
 
 def wait_lock(lock: Lock, timeout: float) -> bool:
