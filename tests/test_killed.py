@@ -8,6 +8,7 @@ killed once its tracers hold BPF programs; 5 s later the machine must be as befo
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -19,8 +20,9 @@ from pathlib import Path
 import pytest
 
 from bpfhol.examples.leftovers import Baseline, Tracker
+from bpfhol.examples.session import DocsRun
 from bpfhol.labs.process import LabProcess
-from bpfhol.process import until
+from bpfhol.process import OWNER_FILE, until
 from bpfhol.procfs import all_pids, cmdline, fd_targets, proc_stat
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -185,3 +187,18 @@ def test_status_and_stop_see_a_lab_with_a_private_state_dir(tmp_path: Path) -> N
         os.environ.clear()
         os.environ.update(saved)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_a_docs_run_sweeps_what_a_killed_run_left() -> None:
+    left = Path(tempfile.mkdtemp(prefix="bpfhol-run-"))
+    (left / OWNER_FILE).write_text("1.0\n")  # pid 1 did not start at tick 0: an owner that is gone
+    try:
+        run = DocsRun([], jobs=1)
+        with pytest.warns(
+            UserWarning, match="cleaned up after a run that was killed: .*removed " + re.escape(str(left))
+        ):
+            run.start()
+        assert run.close() == []
+        assert not left.exists()
+    finally:
+        shutil.rmtree(left, ignore_errors=True)
