@@ -22,6 +22,7 @@ from pathlib import Path
 
 from bpfhol import config
 from bpfhol.labs.process import LabProcess
+from bpfhol.process import Child
 
 PROGRAMS = ("syscalls/mmap-top-caller.bt", "syscalls/mmap-top-caller.py")
 # What ./dev setup asks apt for (its setup_packages, and the headers of the running kernel).
@@ -141,12 +142,10 @@ def main() -> int:
         print(f"lab alone (syscalls, {idle.processes} processes): peak RSS {idle.rss // 1024} MiB, "
               f"PSS {idle.pss // 1024} MiB; largest process {idle.hwm // 1024} MiB")  # fmt: skip
         for program in PROGRAMS:
-            run = subprocess.Popen(
-                [sys.executable, "-m", "bpfhol", "run", program, "--duration", str(args.seconds)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-            )  # fmt: skip
-            with Peak({lab.proc.pid, run.pid}) as traced:
-                rc = run.wait(timeout=args.seconds + 120)
+            argv = [sys.executable, "-m", "bpfhol", "run", program, "--duration", str(args.seconds)]
+            with Child(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as run:
+                with Peak({lab.proc.pid, run.pid}) as traced:
+                    rc = run.wait(timeout=args.seconds + 120)
             print(f"lab + bpfhol run {program} (exit {rc}, {traced.processes} processes at most): "
                   f"peak RSS {traced.rss // 1024} MiB, PSS {traced.pss // 1024} MiB; "
                   f"largest process {traced.hwm // 1024} MiB")  # fmt: skip

@@ -40,11 +40,9 @@ import mmap
 import os
 import platform
 import re
-import signal
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -53,6 +51,7 @@ from typing import Any
 
 from bpfhol import bpftrace
 from bpfhol.config import bpftrace_command
+from bpfhol.process import Child
 
 # getppid() N times, N in rdi:  mov r8, rdi;  1: mov eax, 110; syscall; dec r8; jnz 1b;  ret
 # (r8 survives `syscall`, which clobbers rcx and r11; 110 is getppid in syscall_64.tbl)
@@ -72,10 +71,6 @@ CONFIGS = (
 ATTACH_PROBES = ("tracepoint:syscalls:sys_enter_getppid", "tracepoint:syscalls:sys_enter_*")
 
 _ATTACHING = re.compile(r"Attaching (\d+) probes?")
-# bpftrace 0.17 runs BEGIN before it attaches the other probes, and attaches them in program
-# order: a probe that fires once, written last, says when every probe before it is attached.
-_MARKER = ' interval:ms:20 /@attached == 0/ { @attached = 1; printf("attached\\n"); }'
-
 WAIT = 120.0  # seconds any bpftrace step may take before the benchmark gives up
 
 
@@ -122,74 +117,51 @@ def ns_per_call(loop: Callable[[int], None], calls: int, repeats: int) -> tuple[
 
 
 class Tracer:
-    """One bpftrace run in its own process group; its stdout lines are collected by a thread."""
+    """One bpftrace run (a bpfhol.process.Child: its own process group, its lines read as they come)."""
 
     def __init__(self, program: str) -> None:
-        self.proc = subprocess.Popen(
-            [*bpftrace_command(), "-e", program],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            errors="replace",
-            start_new_session=True,
-        )
-        self.lines: list[tuple[float, str]] = []
-        self._new = threading.Condition()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-        self._err: list[str] = []
-        self._err_reader = threading.Thread(target=self._read_err, daemon=True)
-        self._err_reader.start()
+        env = dict(os.environ, **{bpftrace.NOTIFY_ENV: "1"})
+        self.child = Child([*bpftrace_command(), "-e", program], env=env, markers=(bpftrace.NOTIFY_LINE,))
+        self.proc = self.child.proc
 
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in iter(self.proc.stdout.readline, ""):
-            with self._new:
-                self.lines.append((time.monotonic(), line.rstrip("\n")))
-                self._new.notify_all()
-        with self._new:
-            self._new.notify_all()
-
-    def _read_err(self) -> None:
-        assert self.proc.stderr is not None
-        self._err.extend(iter(self.proc.stderr.readline, ""))
+    def _gone(self) -> BenchError:
+        why = self.child.err.text().strip().splitlines()
+        return BenchError(f"bpftrace exited ({self.proc.returncode}): {why[-1] if why else 'no message'}")
 
     def wait_line(self, pattern: str) -> tuple[float, str]:
         """The first stdout line matching `pattern`: (when it came, the line)."""
-        rx = re.compile(pattern)
-        deadline = time.monotonic() + WAIT
-        with self._new:
-            while True:
-                for when, line in self.lines:
-                    if rx.search(line):
-                        return when, line
-                if self.proc.poll() is not None and not self._reader.is_alive():
-                    why = "".join(self._err).strip().splitlines()
-                    raise BenchError(f"bpftrace exited ({self.proc.returncode}): {why[-1] if why else 'no message'}")
-                if time.monotonic() > deadline:
-                    raise BenchError(f"bpftrace printed no line matching {pattern!r} in {WAIT:.0f} s")
-                self._new.wait(0.2)
+        found = self.child.wait_line(pattern, WAIT)
+        if found is None:
+            if self.child.returncode is not None:
+                raise self._gone()
+            raise BenchError(f"bpftrace printed no line matching {pattern!r} in {WAIT:.0f} s")
+        return found
+
+    def wait_attached(self) -> float:
+        """When bpftrace said every probe was attached (its attach notification)."""
+        seen = (self.child.out.seen, self.child.err.seen)
+        if not self.child.wait_for(lambda: any(bpftrace.NOTIFY_LINE in s for s in seen), WAIT):
+            raise self._gone() if self.child.returncode is not None else BenchError(f"not attached in {WAIT:.0f} s")
+        return min(s[bpftrace.NOTIFY_LINE] for s in seen if bpftrace.NOTIFY_LINE in s)
 
     def interrupt(self) -> float:
         """Ctrl-C (SIGINT) to the group, again if bpftrace 0.17 lost it; seconds until bpftrace has exited."""
         t0 = time.monotonic()
-        bpftrace.interrupt(self.proc, lambda: len(self.lines), t0 + WAIT)
-        if self.proc.poll() is None:
+        bpftrace.interrupt(self.child, t0 + WAIT)
+        if self.child.returncode is None:
             raise BenchError(f"bpftrace still running {WAIT:.0f} s after Ctrl-C")
         return time.monotonic() - t0
 
     def kill(self) -> None:
-        bpftrace.kill_group(self.proc.pid, signal.SIGKILL)  # its whole group, if still there
-        self.proc.wait()
+        self.child.kill()
 
 
 @contextmanager
 def tracing(program: str) -> Iterator[Tracer]:
     """bpftrace running `program` with every probe attached; stopped (and reaped) afterwards."""
-    tracer = Tracer(program + _MARKER)
+    tracer = Tracer(program)
     try:
-        tracer.wait_line(r"^attached$")
+        tracer.wait_attached()
         yield tracer
     finally:
         tracer.kill()
@@ -348,16 +320,16 @@ def write_data(path: Path, ab: dict[str, Any], bpftrace: str) -> None:
 def part_attach() -> None:
     print("Attaching and detaching with bpftrace (count() on each probe)", flush=True)
     for probes in ATTACH_PROBES:
-        tracer = Tracer(probes + " { @ = count(); }" + _MARKER)
+        tracer = Tracer(probes + " { @ = count(); }")
         try:
             t_start, line = tracer.wait_line(_ATTACHING.pattern)
-            t_attached, _ = tracer.wait_line(r"^attached$")
+            t_attached = tracer.wait_attached()
             time.sleep(1.0)  # trace for a second, as a learner would before pressing Ctrl-C
             detach = tracer.interrupt()
         finally:
             tracer.kill()
-        # "Attaching N probes..." comes before the attaching; N counts the marker probe too.
-        n = int(_ATTACHING.search(line).group(1)) - 1  # type: ignore[union-attr]
+        # "Attaching N probes..." comes before the attaching (0.17 to 0.23).
+        n = int(_ATTACHING.search(line).group(1))  # type: ignore[union-attr]
         print(
             f"  {probes:40} {n:>4} probe{'s' if n != 1 else ' '}: attach {t_attached - t_start:5.2f} s,"
             f" exit after Ctrl-C {detach:6.2f} s",

@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
-import signal
 import subprocess
 import time
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bpfhol import config
 from bpfhol.procfs import wchan
+
+if TYPE_CHECKING:
+    from bpfhol.process import Child
 
 NOTIFY_ENV = "__BPFTRACE_NOTIFY_PROBES_ATTACHED"
 NOTIFY_LINE = "__BPFTRACE_NOTIFY_PROBES_ATTACHED"
@@ -35,35 +35,24 @@ def is_banner_after_attach(line: str) -> bool:
     return line.startswith("Attached ")
 
 
-def kill_group(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def interrupt(proc: subprocess.Popen, printed: Callable[[], int], deadline: float) -> None:
+def interrupt(child: Child, deadline: float) -> None:
     """Ctrl-C to the process group, and Ctrl-C again if it was lost; returns when it exited or at `deadline`.
 
     bpftrace 0.17 checks for SIGINT and then blocks in epoll_wait() with no timeout: a SIGINT
     landing between the two is lost (seen about once in 20 runs of a program that prints nothing
     until exit). A learner would press Ctrl-C again; so does this, but only while bpftrace still
-    sits in epoll_wait having printed nothing since (`printed` counts what it printed), never while
-    it prints its maps.
+    sits in epoll_wait having printed nothing since, never while it prints its maps.
     """
-    kill_group(proc.pid, signal.SIGINT)
-    before = printed()
+    child.interrupt()
+    before = len(child.out)
     while time.monotonic() < deadline:
-        try:
-            proc.wait(timeout=min(0.5, max(0.0, deadline - time.monotonic())))
+        if child.wait(min(0.5, max(0.0, deadline - time.monotonic()))) is not None:
             return
-        except subprocess.TimeoutExpired:
-            pass
-        where = wchan(proc.pid)
+        where = wchan(child.pid)
         if where is None:
             return
-        if where == "do_epoll_wait" and printed() == before:
-            kill_group(proc.pid, signal.SIGINT)
+        if where == "do_epoll_wait" and len(child.out) == before:
+            child.interrupt()
 
 
 def json_maps(stdout: str) -> dict[str, dict[str, Any]]:

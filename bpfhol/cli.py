@@ -124,6 +124,11 @@ def _dispatch(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _build_parser().parse_args(argv)
+        if args.command is not None:
+            from bpfhol.labs.supervisor import sweep
+
+            if swept := sweep():  # what a killed run left
+                print(f"bpfhol: {swept}", file=sys.stderr)
         return _dispatch(args)
     except UsageError as e:
         print(f"bpfhol: {e}", file=sys.stderr)

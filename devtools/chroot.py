@@ -13,7 +13,6 @@ namespace's processes do: nothing is ever unmounted by hand, and nothing is left
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import re
@@ -26,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bpfhol import config
+from bpfhol import config, process
 
 CACHE = config.matrix_cache()
 STAMP = ".bpfhol-matrix-stamp"
@@ -58,7 +57,7 @@ done
 exec chroot "$r" "$@"
 """
 # Chroot name -> the process holding the mount namespace its commands share while `owned()`.
-_HOLDERS: dict[str, subprocess.Popen] = {}
+_HOLDERS: dict[str, process.Child] = {}
 PR_SET_PDEATHSIG = 1  # prctl(2)
 HOLDER_START = 10.0  # seconds the holder may take to mount and enter the chroot
 
@@ -168,14 +167,11 @@ def run_in(ch: Chroot, argv: list[str], *, env: dict[str, str] | None = None, **
     return subprocess.run(command_in(ch, argv, env), **kw)
 
 
-def die_with_parent() -> None:
-    """In a child before exec: SIGKILL when the matrix dies, even by SIGKILL (PR_SET_PDEATHSIG survives exec)."""
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-
-
-def popen_in(ch: Chroot, argv: list[str], env: dict[str, str], **kw: Any) -> subprocess.Popen:
-    """Start argv in the chroot in a process group of its own (Ctrl-C reaches all of it)."""
-    return subprocess.Popen(command_in(ch, argv, env), start_new_session=True, preexec_fn=die_with_parent, **kw)
+def popen_in(ch: Chroot, argv: list[str], env: dict[str, str], **kw: Any) -> process.Child:
+    """Start argv in the chroot as a bpfhol.process.Child: a process group of its own (Ctrl-C reaches all of
+    it), and it dies with the matrix. The owner's mark goes in with it: `env -i` would drop it."""
+    marked = {**env, process.OWNER_ENV: process.owner_mark()}
+    return process.Child(command_in(ch, argv, marked), **kw)
 
 
 def ensure_packages(ch: Chroot, packages: list[str]) -> list[str]:
@@ -291,27 +287,23 @@ def kill_all_in(root: Path, timeout: float = 5.0) -> list[int]:
     return processes_in(root)
 
 
-def _hold(ch: Chroot) -> subprocess.Popen:
+def _hold(ch: Chroot) -> process.Child:
     """A process that sleeps in the chroot, in a mount namespace the block's commands then join.
 
     One namespace for all: a suite's parts that run side by side see each other's processes and files
     by the same paths (a lab another part started is not taken for something left behind).
     """
-    holder = subprocess.Popen(
-        command_in(ch, ["sleep", "infinity"]),
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-        preexec_fn=die_with_parent,
-    )
-    deadline = time.monotonic() + HOLDER_START
+    holder = popen_in(ch, ["sleep", "infinity"], {}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     want = str(ch.root.resolve())
-    while holder.poll() is None and time.monotonic() < deadline:
+
+    def entered() -> bool:
         with contextlib.suppress(OSError):
-            if os.readlink(f"/proc/{holder.pid}/root") == want:  # mounted, and in the chroot
-                return holder
-        time.sleep(0.02)
+            return os.readlink(f"/proc/{holder.pid}/root") == want  # mounted, and in the chroot
+        return False
+
+    if process.until(lambda: holder.returncode is not None or entered(), HOLDER_START) and entered():
+        return holder
     holder.kill()
-    holder.wait()
     raise RuntimeError(f"could not enter {ch.root} in a mount namespace of its own (exit {holder.returncode})")
 
 

@@ -22,21 +22,17 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from bpfhol import config
+from bpfhol import config, process
 from bpfhol.examples.collect import Project, collect
 from devtools import chroot
 from devtools import report as suite_report
@@ -243,48 +239,16 @@ def vng_command(
 
 def boot(cmd: list[str], log: Path, timeout: float) -> tuple[int | None, float]:
     """Run the guest to its end or the timeout; (exit status or None when killed, seconds)."""
-    tmp = Path(tempfile.mkdtemp(prefix="bpfhol-vm-"))  # virtme-ng's own files (its exit status): removed after
-    env = {**chroot.CLEAN_ENV, "PATH": f"{VENV / 'bin'}:{chroot.CLEAN_ENV['PATH']}", "TMPDIR": str(tmp)}
     t0 = time.monotonic()
-    try:
-        with log.open("ab") as out:
-            # A pipe, not the log itself: QEMU opens its stdout anew for the guest's console and for its
-            # programs' output (/proc/self/fd/1), and two opens of one file overwrite each other.
-            proc = subprocess.Popen(
-                cmd,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd="/",
-                start_new_session=True,
-            )
-            copier = threading.Thread(target=_copy, args=(proc.stdout, out), daemon=True)
-            copier.start()
-            try:
-                rc: int | None = proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                rc = None
-            finally:  # Ctrl-C, a timeout or a normal end: QEMU and vng go with their process group
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-                copier.join(timeout=10)
-                if proc.stdout:
-                    proc.stdout.close()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    # virtme-ng's own files (its exit status): removed after, or by the guard if we are killed.
+    with process.tempdir("bpfhol-vm-") as tmp, log.open("ab") as out:
+        env = {**chroot.CLEAN_ENV, "PATH": f"{VENV / 'bin'}:{chroot.CLEAN_ENV['PATH']}", "TMPDIR": tmp}
+        # A pipe, not the log itself: QEMU opens its stdout anew for the guest's console and for its
+        # programs' output (/proc/self/fd/1), and two opens of one file overwrite each other.
+        # Ctrl-C, a timeout or a normal end: QEMU and vng go with their process group.
+        with process.Child(cmd, env=env, cwd="/", stderr=subprocess.STDOUT, copy_to=out) as guest:
+            rc = guest.wait(timeout)
     return rc, time.monotonic() - t0
-
-
-def _copy(src: IO[bytes] | None, dst: IO[bytes]) -> None:
-    """The guest's output into the log as it comes (a guest that hangs still shows how far it got)."""
-    if src is None:
-        return
-    with contextlib.suppress(OSError, ValueError):
-        for chunk in iter(lambda: src.read1(65536), b""):  # type: ignore[attr-defined]
-            dst.write(chunk)
-            dst.flush()
 
 
 def read_guest(ch: Chroot) -> dict[str, Any]:

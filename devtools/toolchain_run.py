@@ -7,17 +7,15 @@ browser tests are left out (they do not depend on the toolchain) and so is Chrom
 
 from __future__ import annotations
 
-import os
 import platform
 import re
-import signal
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bpfhol import config, labs
+from bpfhol import config, labs, process
 from bpfhol.labs.syscalls import NAME_POOL
 from devtools import chroot
 from devtools import report as suite_report
@@ -123,11 +121,10 @@ def run_suite(ch: Chroot, full: bool, log: Path) -> int:
                     ch,
                     ["bash", "-c", f"cd /{chroot.CHECKOUT} && exec {cmd}"],
                     env,
-                    stdin=subprocess.DEVNULL,
                     stdout=out,
                     stderr=subprocess.STDOUT,
                 )
-        return max(p.wait() for p in procs.values())
+        return max(p.wait() or 0 for p in procs.values())
     except BaseException:
         stop(list(procs.values()))
         raise
@@ -137,19 +134,13 @@ def run_suite(ch: Chroot, full: bool, log: Path) -> int:
                 out.write(log.with_name(f"{log.stem}-{part}.log").read_text())
 
 
-def stop(procs: list[subprocess.Popen]) -> None:
+def stop(procs: list[process.Child]) -> None:
     """Ctrl-C to each part's process group, then time to clean up (it stops its workload, its tracers)."""
     for proc in procs:
-        try:
-            os.killpg(proc.pid, signal.SIGINT)
-        except ProcessLookupError:
-            pass
+        proc.interrupt()
     deadline = time.monotonic() + STOP_GRACE
     for proc in procs:
-        try:
-            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            pass
+        proc.wait(max(0.0, deadline - time.monotonic()))
 
 
 def _capture(ch: Chroot, argv: list[str]) -> str:

@@ -57,3 +57,29 @@ def test_product_never_imports_tests() -> None:
     for path in (ROOT / "bpfhol").rglob("*.py"):
         bad = [n for n in _imports(path) if n == "tests" or n.startswith("tests.")]
         assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+# The process layer (bpfhol/process.py, and bpfhol/program.py on it) sits below the engine and
+# grading alike: both run programs through it, and neither imports the other's internals.
+PROCESS_LAYER = ("process", "program")
+
+
+@pytest.mark.parametrize("module", PROCESS_LAYER)
+def test_process_layer_imports_neither_engine_nor_grading(module: str) -> None:
+    bad = [n for n in _imports(ROOT / "bpfhol" / f"{module}.py") if n.startswith(("bpfhol.examples", "bpfhol.grading"))]
+    assert not bad, f"bpfhol/{module}.py imports {bad}"
+
+
+def test_grading_never_imports_the_engine() -> None:
+    for path in (ROOT / "bpfhol" / "grading").glob("*.py"):
+        bad = [n for n in _imports(path) if n.startswith("bpfhol.examples")]
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}: use bpfhol.program"
+
+
+def test_process_groups_are_signalled_in_one_module() -> None:
+    owner = ROOT / "bpfhol" / "process.py"
+    for top in ("bpfhol", "devtools", "benchmarks", "workloads"):
+        for path in (ROOT / top).rglob("*.py"):
+            text = path.read_text()
+            if path != owner:
+                assert "killpg" not in text and "start_new_session" not in text, f"{path}: use bpfhol.process"

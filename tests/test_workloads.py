@@ -411,7 +411,7 @@ def test_privdir_the_owner_cannot_unlink_is_removed() -> None:
     as an overlayfs /tmp answers on Linux 6.1), root removes the empty directory, and nothing else."""
     if os.geteuid() != 0:
         pytest.skip("removing as another user needs root")
-    from bpfhol.labs.supervisor import _remove_privdir
+    from bpfhol.labs.state import remove_privdir as _remove_privdir
 
     parent = Path(tempfile.mkdtemp(prefix="bpfhol-test-"))  # root's, 0755: uid 4321 may not unlink in it
     try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import shlex
 import threading
 import time
+import warnings
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from bpfhol.examples.leftovers import Baseline, Tracker
 from bpfhol.examples.model import Example, fill_text
 from bpfhol.examples.run import RunResult, run_program, unignore_sigint
 from bpfhol.labs.process import LabError, LabProcess
+from bpfhol.labs.state import sweep
 
 
 class _SharedExclusiveLock:
@@ -93,6 +95,8 @@ class DocsRun:
     def start(self) -> None:
         unignore_sigint()
         self._t0 = time.monotonic()
+        if swept := sweep():  # what a killed run left (a lab, temporary directories): not this run's
+            warnings.warn(swept, stacklevel=1)
         self._baseline = Baseline.take()
         self._pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="example")
         runnable = [ex for ex in self.examples if not ex.problems]

@@ -15,11 +15,10 @@ temporary file behind.
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
-import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,6 @@ from bpfhol import bpftrace
 from bpfhol.bpftrace import BANNER
 from bpfhol.config import bpftrace_command
 from bpfhol.errors import UsageError, require_root
-from bpfhol.examples.run import KIND_BY_SUFFIX, RunResult, run_program, unignore_sigint
 from bpfhol.grading import workload
 from bpfhol.grading.companion import Companion
 from bpfhol.grading.exercises import EXERCISES, Exercise, grade, known
@@ -37,11 +35,12 @@ from bpfhol.grading.probes import probes_of
 from bpfhol.grading.reference import Reference, program
 from bpfhol.grading.verdict import RIGHT, WRONG, Verdict
 from bpfhol.labs import LABS
+from bpfhol.process import Child
+from bpfhol.program import KIND_BY_SUFFIX, RunResult, run_program, unignore_sigint
 
 DEFAULT_SECONDS = 1.0
 MAX_SECONDS = 60.0
 COMPILE_ALLOWANCE = 12.0  # seconds a program may take to compile and attach (BCC runs clang)
-STOP_WAIT = 5.0  # seconds allowed for the reference's output to be read after it is killed
 # Warnings about the machine, not the program (the lab's first page explains them).
 _NOISE = re.compile(r"RLIMIT_MEMLOCK|available_filter_functions")
 EXIT = {RIGHT: 0, WRONG: 1}
@@ -100,67 +99,12 @@ def _resolve(exercise: str, file: str, seconds: float) -> tuple[Exercise, Path, 
     return ex, path, kind, source
 
 
-_FRAME = re.compile(r'^  File "(.*)", line \d+')
-
-
-def _drop_wrapper_frames(lines: list[str], run_dir: str | None) -> list[str]:
-    """A Python traceback without the frames of the wrapper (_PY_WRAPPER) and of runpy."""
-    out: list[str] = []
-    skipping = False
-    for ln in lines:
-        m = _FRAME.match(ln)
-        if m:
-            f = m.group(1)
-            skipping = f == "<frozen runpy>" or (run_dir is not None and f.startswith(run_dir + "/"))
-        elif not ln.startswith("    "):
-            skipping = False
-        if not skipping:
-            out.append(ln)
-    return out
-
-
 def _clean_stderr(text: str, run_dir: str | None, path: Path) -> str:
     """The program's errors as the learner would see them: naming their file, without bpftrace's noise."""
-    lines = [ln for ln in text.splitlines() if ln.strip() and not _NOISE.search(ln)]
-    out = "\n".join(_drop_wrapper_frames(lines, run_dir))
+    out = "\n".join(ln for ln in text.splitlines() if ln.strip() and not _NOISE.search(ln))
     if run_dir:
         out = re.sub(re.escape(run_dir) + r"/example\.(bt|py)", str(path), out)
     return out
-
-
-ATTACHED = "bpfhol check: attached"
-# A BCC program may print nothing until Ctrl-C, but run_program starts the traced window at the
-# first line a program prints. So the learner's file runs under this wrapper, which prints a
-# line once BPF() has compiled and attached (that line is removed before judging). runpy runs
-# the file itself, so tracebacks name the learner's file and lines.
-_PY_WRAPPER = """\
-import runpy, sys
-try:
-    import bcc
-except ImportError:
-    bcc = None
-if bcc is not None and hasattr(bcc, "BPF"):
-    _init = bcc.BPF.__init__
-    def _attached(self, *args, **kwargs):
-        _init(self, *args, **kwargs)
-        print({attached!r}, flush=True)
-    bcc.BPF.__init__ = _attached
-sys.argv = [{path!r}, *sys.argv[1:]]
-sys.path.insert(0, {dir!r})
-runpy.run_path({path!r}, run_name="__main__")
-"""
-
-
-def _runnable(kind: str, path: Path, source: str) -> str:
-    # bpftrace says itself when it has attached (bpfhol.bpftrace): its program runs as written.
-    if kind != "python":
-        return source
-    p = path.resolve()
-    return _PY_WRAPPER.format(attached=ATTACHED, path=str(p), dir=str(p.parent))
-
-
-def _printed(stdout: str) -> str:
-    return "".join(ln for ln in stdout.splitlines(keepends=True) if ln.rstrip("\n") != ATTACHED)
 
 
 def _meaningful(stdout: str) -> bool:
@@ -199,48 +143,27 @@ class _Reference:
     """The reference bpftrace program, attached before the learner's program starts.
 
     It is started here rather than by run_program because the learner's program must wait for
-    it to be attached (its BEGIN line), so that it sees the whole of the learner's window. It
-    prints its counts as it goes (reference.PRINT_MS) and is killed with its process group when
-    the learner's program has ended. The program goes on the command line: no file to remove.
+    it to be attached (bpftrace's attach notification), so that it sees the whole of the
+    learner's window. It prints its counts as it goes (reference.PRINT_MS) and is killed with
+    its process group when the learner's program has ended. The program goes on the command
+    line: no file to remove.
     """
 
     def __init__(self, source: str) -> None:
-        self.proc = subprocess.Popen(
-            [*bpftrace_command(), "-e", f'BEGIN {{ printf("{ATTACHED}\\n"); }}\n{source}'],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            errors="replace",
-            start_new_session=True,
-        )
-        self.lines: list[str] = []
-        self.attached = threading.Event()
+        env = dict(os.environ, **{bpftrace.NOTIFY_ENV: "1"})
+        self.child = Child([*bpftrace_command(), "-e", source], env=env, markers=(bpftrace.NOTIFY_LINE,))
         self.started = time.monotonic()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            if line.rstrip("\n") == ATTACHED:
-                self.attached.set()
-            else:
-                self.lines.append(line)
-        self.attached.set()
 
     def wait_attached(self, timeout: float) -> bool:
-        return self.attached.wait(timeout) and self.proc.poll() is None
+        seen = (self.child.out.seen, self.child.err.seen)
+        return self.child.wait_for(lambda: any(bpftrace.NOTIFY_LINE in s for s in seen), timeout) and (
+            self.child.returncode is None
+        )
 
     def stop(self) -> Reference | None:
         """Kill it; what it counted, if it ran."""
-        bpftrace.kill_group(self.proc.pid, signal.SIGKILL)  # its whole group, if still there
-        self.proc.wait()
-        self.reader.join(STOP_WAIT)
-        for stream in (self.proc.stdout, self.proc.stderr):
-            if stream is not None:
-                stream.close()
-        text = "".join(self.lines)
+        self.child.kill()
+        text = self.child.out.text()
         if not text.strip():
             return None
         return Reference.from_output(text, time.monotonic() - self.started)
@@ -302,15 +225,20 @@ def check(exercise: str, file: str, seconds: float = DEFAULT_SECONDS, seed: int 
             run.notes.append(f"ran with {ex.subject}'s pid, {argv[0]}, as its argument ($1, sys.argv[1])")
         result = run_program(
             kind,
-            _runnable(kind, path, source),
+            source,
             run=seconds,
             timeout=seconds + COMPILE_ALLOWANCE,
             cwd=path.resolve().parent,
             on_start=lambda pid, tmp: run_dir.append(tmp),
             argv=argv,
+            as_file=path,  # a BCC program runs from the learner's file: tracebacks name it
         )
-        result.stdout = _printed(result.stdout)
         run.result = result
+        if result.flooded:  # its output was cut short: nothing to judge
+            raise CannotJudge(
+                f"your program was {result.how} in {result.elapsed:.1f} s: print what it found "
+                "once, at the end (bpftrace prints its maps at exit)"
+            )
         ok_run = result.interrupted or result.timed_out or (result.returncode == 0 and _meaningful(result.stdout))
         if ref is not None:
             run.reference = ref.stop()

@@ -6,28 +6,24 @@ the workload does not: MAP_SHARED_VALIDATE mappings (0x03: both bits set, and sh
 stream of munmap(2) calls with no mmap(2) behind them, so a program counting munmap(2) names
 the wrong process. It makes few mmap(2) calls (50 a second), so it never tops the count.
 
-It runs as a child process in its own group and dies with its parent (PR_SET_PDEATHSIG).
+It runs as a bpfhol.process.Child, which dies with the check however the check ends.
 """
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 
 from bpfhol.grading.reference import COMPANION_COMM
+from bpfhol.process import Child
 
 MMAPS_PER_SECOND = 50
 MUNMAPS_PER_SECOND = 3000
 
 _CODE = f"""
-import ctypes, os, signal, time
+import ctypes, os, time
 libc = ctypes.CDLL(None, use_errno=True)
-libc.prctl(1, signal.SIGKILL, 0, 0, 0)          # PR_SET_PDEATHSIG
 libc.prctl(15, b"{COMPANION_COMM}", 0, 0, 0)    # PR_SET_NAME
-if os.getppid() == 1:
-    raise SystemExit(0)
 libc.mmap.restype = ctypes.c_void_p
 libc.mmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long)
 libc.munmap.argtypes = (ctypes.c_void_p, ctypes.c_size_t)
@@ -57,23 +53,12 @@ while True:
 
 class Companion:
     def __init__(self) -> None:
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.child: Child | None = None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", _CODE],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        self.child = Child([sys.executable, "-c", _CODE], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def stop(self) -> None:
-        if self.proc is None:
-            return
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.proc.wait()
-        self.proc = None
+        if self.child is not None:
+            self.child.kill()
+            self.child = None

@@ -1,27 +1,26 @@
 """A lab's supervisor started from a program, as a learner starts it in a second terminal.
 
-`LabProcess` runs `bpfhol <lab>` in its own session (so a SIGINT to its group is a terminal's
-Ctrl-C) with a state directory of its own (so it can run beside a learner's lab or another test's),
-waits for `ready`, then reads the workloads' pids and private directory from the state file the
-supervisor wrote, and computes the answer key in-process.
+`LabProcess` runs `bpfhol <lab>` as a bpfhol.process.Child (its own session, so a SIGINT to its
+group is a terminal's Ctrl-C; it dies with its owner) with a state directory of its own (so it
+can run beside a learner's lab or another test's), registered in the usual state directory so
+that `bpfhol status` and `bpfhol stop` see it. It waits for `ready`, then reads the workloads'
+pids and private directory from the state file the supervisor wrote, and computes the answer
+key in-process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
 from bpfhol import config
-from bpfhol.labs import get
+from bpfhol.labs import get, supervisor
 from bpfhol.labs.supervisor import read_state
+from bpfhol.process import Child, tempdir, until
 from bpfhol.procfs import proc_stat
 
 READY_TIMEOUT = 30.0
@@ -39,45 +38,34 @@ class LabProcess:
     ) -> None:
         self.spec = get(lab)
         self.seed = seed
-        self._own_state = state_dir is None
-        self.state_dir = state_dir or Path(tempfile.mkdtemp(prefix="bpfhol-lab-state-"))
+        self._owned = contextlib.ExitStack()
+        if state_dir is None:
+            state_dir = Path(self._owned.enter_context(tempdir("bpfhol-lab-state-")))
+            self._owned.enter_context(supervisor.registered(str(state_dir)))
+        self.state_dir = state_dir
         e = dict(os.environ if env is None else env, BPFHOL_STATE_DIR=str(self.state_dir), PYTHONUNBUFFERED="1")
-        self.lines: list[str] = []
-        self._ready = threading.Event()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bpfhol", lab, "--seed", str(seed), *args],
-            cwd=config.ROOT,
-            env=e,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
         self.pids: dict[str, int] = {}
         self.privdir = ""
         self.key: dict[str, Any] = {}
         try:
+            self.child = Child(
+                [sys.executable, "-m", "bpfhol", lab, "--seed", str(seed), *args], cwd=config.ROOT, env=e
+            )
             self._await_ready()
         except BaseException:
-            self.kill()
+            if hasattr(self, "child"):
+                self.kill()
             self.cleanup()  # a lab that never started leaves no state directory either
             raise
 
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append(line.rstrip("\n"))
-            if line.strip() == "ready":
-                self._ready.set()
-        self._ready.set()
+    @property
+    def lines(self) -> list[str]:
+        return [line for _, line in self.child.out.items]
 
     def _await_ready(self) -> None:
-        if not self._ready.wait(READY_TIMEOUT) or "ready" not in self.lines:
+        if not self.child.wait_for(lambda: "ready" in self.lines, READY_TIMEOUT):
             self.kill()
-            err = (self.proc.stderr.read() if self.proc.stderr else "").strip()
+            err = self.child.err.text().strip()
             raise LabError(
                 f"'bpfhol {self.spec.name} --seed {self.seed}' did not report ready within "
                 f"{READY_TIMEOUT:.0f} s: {err or self.lines or 'no output'}"
@@ -90,44 +78,44 @@ class LabProcess:
         self.key = self.spec.answer_key(self.seed)
 
     @property
+    def proc(self) -> subprocess.Popen[str]:
+        return self.child.proc
+
+    @property
     def pid(self) -> int:
-        return self.proc.pid
+        return self.child.pid
 
     def ctrl_c(self) -> None:
-        os.killpg(self.proc.pid, signal.SIGINT)  # what a terminal does: the whole foreground group
+        self.child.interrupt()  # what a terminal does: the whole foreground group
 
     def wait(self, timeout: float = 15) -> tuple[int, str]:
-        """Exit status and stderr, once it has ended."""
-        rc = self.proc.wait(timeout)
-        self._reader.join(5)
-        assert self.proc.stderr is not None
-        return rc, self.proc.stderr.read()
+        """Exit status and stderr, once it has ended (TimeoutError if it has not)."""
+        rc = self.child.wait(timeout)
+        if rc is None:
+            raise TimeoutError(f"the {self.spec.name} lab still runs after {timeout:g} s")
+        self.child.kill()  # reaped already: this finishes reading what it printed
+        return rc, self.child.err.text()
 
     def kill(self) -> None:
         """SIGTERM (the supervisor then stops its workloads), SIGKILL if it will not go."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        self.child.terminate(grace=10)
+        self.child.kill()
 
     def stop(self) -> tuple[int, str]:
         """Ctrl-C, as a learner stops it; then what a stop by force leaves is cleaned up too."""
         rc, err = 0, ""
-        if self.proc.poll() is None:
+        if self.child.returncode is None:
             self.ctrl_c()
             try:
                 rc, err = self.wait(15)
-            except subprocess.TimeoutExpired:
+            except TimeoutError:
                 self.kill()
-                rc, err = self.proc.returncode, "did not stop on Ctrl-C"
+                rc, err = self.child.proc.returncode, "did not stop on Ctrl-C"
         self.cleanup()
         return rc, err
 
     def cleanup(self) -> None:
-        """After a supervisor died without cleaning up (SIGKILL): `bpfhol stop` on its state removes what it left."""
+        """After a supervisor died without cleaning up (SIGKILL): what it left is removed as `bpfhol stop` would."""
         if read_state(str(self.state_dir), self.spec.name) is not None:
             subprocess.run(
                 [sys.executable, "-m", "bpfhol", "stop"],
@@ -136,8 +124,7 @@ class LabProcess:
                 env=dict(os.environ, BPFHOL_STATE_DIR=str(self.state_dir)),
                 timeout=60,
             )
-        if self._own_state:
-            shutil.rmtree(self.state_dir, ignore_errors=True)
+        self._owned.close()
 
     def workloads_alive(self) -> list[str]:
         """The workloads still running (zombies count as gone: they run no code)."""
@@ -149,7 +136,5 @@ class LabProcess:
         return alive
 
     def wait_workloads_gone(self, timeout: float = 3.0) -> list[str]:
-        deadline = time.monotonic() + timeout
-        while (alive := self.workloads_alive()) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return alive
+        until(lambda: not self.workloads_alive(), timeout)
+        return self.workloads_alive()

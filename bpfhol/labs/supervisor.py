@@ -10,14 +10,8 @@ SIGKILLed (PR_SET_PDEATHSIG).
 Workloads are forked rather than exec'd: after the privilege drop they run code already in
 memory, so they work wherever the checkout lives (even in a directory `nobody` cannot read).
 
-State: a directory only its owner can use (`/run/bpfhol` as root, `$XDG_RUNTIME_DIR/bpfhol` or
-`~/.local/state/bpfhol` otherwise, `$BPFHOL_STATE_DIR` if set) holds `<lab>.lock`, flock()ed by
-the running supervisor for its whole life (one supervisor per state directory; the lock goes
-when the process goes, even on SIGKILL), and `<lab>.json`: supervisor pid and start time,
-the workloads' process group, pids and user, the private directory. A start that finds the
-state of a supervisor that died without cleaning up kills what is left of it (checking comm and
-process group) and removes its directory (checking it is a real directory, ours by name, owned
-by the workloads' user; removed as that user).
+State (lock, state file, private state directories, cleaning up after a killed supervisor):
+bpfhol.labs.state.
 
 `bpfhol status` exits 0 whether or not workloads run (it is a report, not a test); `bpfhol stop`
 exits 0 once nothing runs.
@@ -25,26 +19,41 @@ exits 0 once nothing runs.
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import fcntl
 import json
 import os
 import pwd
 import select
-import shutil
 import signal
-import stat
 import sys
 import tempfile
 import time
 import traceback
 from typing import Any
 
-from bpfhol import config
 from bpfhol.errors import UsageError
 from bpfhol.labs import LABS, LabSpec
-from bpfhol.procfs import ProcStat, all_pids, proc_stat, proc_uid
+from bpfhol.labs.state import (
+    Lock,
+    as_user,
+    clean_stale,
+    open_state_dir,
+    privdir_prefix,
+    read_state,
+    registered,
+    remove_privdir,
+    remove_state,
+    root_hint,
+    running,
+    state_dir,
+    state_dirs,
+    supervisor_alive,
+    sweep,
+    wait_lock,
+    write_state,
+)
+from bpfhol.process import signal_group
+from bpfhol.procfs import proc_stat
 from workloads import common
 
 READY_TIMEOUT = 15.0  # seconds for every workload to report in
@@ -52,226 +61,11 @@ TERM_GRACE = 3.0  # seconds between SIGTERM and SIGKILL
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGALRM)
 
 
-def privdir_prefix(lab: str) -> str:
-    return f"bpfhol-{lab}-"
-
-
 def _user_name(uid: int) -> str:
     try:
         return pwd.getpwuid(uid).pw_name
     except KeyError:
         return str(uid)
-
-
-# --- state directory -----------------------------------------------------------------------------
-
-
-def state_dir() -> str:
-    env = config.state_dir_override()
-    if env:
-        return env
-    if os.geteuid() == 0:
-        return "/run/bpfhol"
-    xdg = os.environ.get("XDG_RUNTIME_DIR")
-    if xdg and os.path.isabs(xdg):
-        return os.path.join(xdg, "bpfhol")
-    return os.path.join(os.path.expanduser("~"), ".local", "state", "bpfhol")
-
-
-def _check_private(path: str) -> None:
-    """Refuse a state directory someone else could plant files in."""
-    st = os.lstat(path)
-    if not stat.S_ISDIR(st.st_mode):
-        raise UsageError(f"state directory {path} is not a directory (a symlink?); remove it")
-    if st.st_uid != os.geteuid() or st.st_mode & 0o077:
-        raise UsageError(
-            f"state directory {path} must be owned by uid {os.geteuid()} with mode 0700 "
-            f"(it is uid {st.st_uid}, mode {stat.S_IMODE(st.st_mode):o})"
-        )
-
-
-def _open_state_dir(create: bool) -> str | None:
-    path = state_dir()
-    try:
-        if create:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            try:
-                os.mkdir(path, 0o700)
-            except FileExistsError:
-                pass
-        _check_private(path)
-    except FileNotFoundError:
-        if create:
-            raise
-        return None
-    except PermissionError as e:
-        raise UsageError(f"cannot use state directory {path}: {e.strerror} (try: sudo bpfhol ...)") from None
-    return path
-
-
-class _Lock:
-    """flock() on the lock file: held by the running supervisor, released by the kernel at its death."""
-
-    def __init__(self, sdir: str, lab: str) -> None:
-        self.path = os.path.join(sdir, f"{lab}.lock")
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-
-    def try_take(self) -> bool:
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
-    def write_pid(self) -> None:
-        os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, f"{os.getpid()}\n".encode(), 0)
-
-    def holder(self) -> int | None:
-        try:
-            return int(os.pread(self.fd, 32, 0).decode().strip() or "x")
-        except ValueError:
-            return None
-
-    def close(self) -> None:
-        os.close(self.fd)  # releases the lock
-
-
-def state_path(sdir: str, lab: str) -> str:
-    return os.path.join(sdir, f"{lab}.json")
-
-
-def read_state(sdir: str, lab: str) -> dict[str, Any] | None:
-    """The running (or last unclean) supervisor's state, {} when unreadable, None when there is none."""
-    try:
-        with open(state_path(sdir, lab)) as f:
-            return json.load(f)
-    except FileNotFoundError:
-        return None
-    except (ValueError, OSError) as e:
-        print(f"bpfhol: ignoring unreadable state file in {sdir}: {e}", file=sys.stderr)
-        return {}
-
-
-def _write_state(sdir: str, state: dict[str, Any]) -> None:
-    final = state_path(sdir, state["lab"])
-    tmp = final + ".tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(state, f)
-    os.replace(tmp, final)
-
-
-def _remove_state(sdir: str, lab: str) -> None:
-    for path in (state_path(sdir, lab), state_path(sdir, lab) + ".tmp"):
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
-
-
-def supervisor_alive(state: dict[str, Any]) -> bool:
-    sup = state.get("supervisor") or {}
-    st = proc_stat(int(sup.get("pid", 0)) or -1)
-    return st is not None and st.starttime == sup.get("starttime")
-
-
-def _our_processes(state: dict[str, Any]) -> list[ProcStat]:
-    """Live workloads of this state: right process group, a workload's comm, the workloads' uid."""
-    pgid = state.get("pgid")
-    if not pgid:
-        return []
-    comms = {c.get("comm") for c in state.get("children", [])}
-    found = []
-    for pid in all_pids():
-        st = proc_stat(pid)
-        if st and st.pgid == pgid and st.comm in comms and proc_uid(pid) == state.get("uid"):
-            found.append(st)
-    return found
-
-
-# --- the private directory -----------------------------------------------------------------------
-
-
-def _as_user(uid: int, gid: int) -> None:
-    if os.geteuid() == 0 and uid != 0:
-        os.setgroups([])
-        os.setresgid(gid, gid, gid)
-        os.setresuid(uid, uid, uid)
-
-
-def _remove_privdir(path: str, uid: int, gid: int, lab: str) -> bool:
-    """Remove a private directory after checking it is one of ours; as its user, when we are root."""
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return True
-    if not (
-        os.path.isabs(path)
-        and os.path.basename(path).startswith(privdir_prefix(lab))
-        and stat.S_ISDIR(st.st_mode)
-        and st.st_uid in (uid, os.geteuid())
-    ):
-        print(f"bpfhol: not removing {path}: not a bpfhol private directory owned by uid {uid}", file=sys.stderr)
-        return False
-    if os.geteuid() != 0 or st.st_uid == 0:  # ours (not yet handed over, if root): no one else's tree
-        shutil.rmtree(path, ignore_errors=True)
-        return not os.path.lexists(path)
-    # As root, never walk a tree another user controls: fork and remove it as that user.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            _as_user(uid, gid)
-            shutil.rmtree(path, ignore_errors=True)
-            code = 0
-        finally:
-            os._exit(code)
-    os.waitpid(pid, 0)
-    # Some filesystems let the owner empty the directory but not remove it from /tmp (an overlayfs
-    # /tmp on Linux 6.1 answers EACCES): an empty directory holds nothing to follow, so root may.
-    with contextlib.suppress(OSError):
-        st = os.lstat(path)
-        if stat.S_ISDIR(st.st_mode) and st.st_uid == uid and not os.listdir(path):
-            os.rmdir(path)
-    return not os.path.lexists(path)
-
-
-# --- stale state ---------------------------------------------------------------------------------
-
-
-def _clean_stale(sdir: str, lab: str, state: dict[str, Any]) -> str:
-    """What a supervisor that died left behind: kill its workloads, remove its directory and state."""
-    notes = []
-    left = _our_processes(state)
-    for st in left:
-        try:
-            os.kill(st.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    if left:
-        notes.append(f"killed {len(left)} leftover workload(s)")
-    priv = state.get("privdir")
-    if priv and os.path.lexists(priv):
-        _wait_gone([st.pid for st in left], 2.0)
-        if _remove_privdir(priv, int(state.get("uid", -1)), int(state.get("gid", -1)), lab):
-            notes.append(f"removed {priv}")
-    _remove_state(sdir, lab)
-    pid = (state.get("supervisor") or {}).get("pid", "?")
-    return f"cleaned up after an earlier run that did not stop cleanly (pid {pid}): " + (
-        ", ".join(notes) or "nothing was left"
-    )
-
-
-def _wait_gone(pids: list[int], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while any(proc_stat(p) for p in pids):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 # --- start -----------------------------------------------------------------------------------------
@@ -322,7 +116,7 @@ def _child(workload: common.Workload, pgid: int, uid: int, gid: int, privdir: st
         os.dup2(null, 1)
         os.closerange(3, ready_w)
         os.closerange(ready_w + 1, os.sysconf("SC_OPEN_MAX"))
-        _as_user(uid, gid)
+        as_user(uid, gid)
         code = common.run(workload, privdir, parent=parent, ready_fd=ready_w)
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else 1
@@ -380,10 +174,7 @@ def _shutdown(children: dict[int, common.Workload], pgid: int) -> list[str]:
     signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)  # a second Ctrl-C must not cut this short
     live = set(children)
     if live:
-        try:
-            os.killpg(pgid, signal.SIGTERM)  # safe: unreaped members keep the group id ours
-        except ProcessLookupError:
-            pass
+        signal_group(pgid, signal.SIGTERM)  # safe: unreaped members keep the group id ours
     deadline = time.monotonic() + TERM_GRACE
     failed = []
     while live:
@@ -393,7 +184,7 @@ def _shutdown(children: dict[int, common.Workload], pgid: int) -> list[str]:
             break
         if pid == 0:
             if time.monotonic() > deadline:
-                os.killpg(pgid, signal.SIGKILL)
+                signal_group(pgid, signal.SIGKILL)
                 deadline = float("inf")
             time.sleep(0.01)
             continue
@@ -407,9 +198,9 @@ def _shutdown(children: dict[int, common.Workload], pgid: int) -> list[str]:
 def start(lab: LabSpec, seed: int, duration: float | None) -> int:
     lab.check_seed(seed)
     _check_duration(duration)
-    sdir = _open_state_dir(create=True)
+    sdir = open_state_dir(create=True)
     assert sdir is not None
-    lock = _Lock(sdir, lab.name)
+    lock = Lock(sdir, lab.name)
     if not lock.try_take():
         pid = lock.holder()
         lock.close()
@@ -419,18 +210,16 @@ def start(lab: LabSpec, seed: int, duration: float | None) -> int:
         lock.write_pid()
         old = read_state(sdir, lab.name)
         if old is not None:
-            print(f"bpfhol: {_clean_stale(sdir, lab.name, old)}", file=sys.stderr)
+            print(f"bpfhol: {clean_stale(sdir, lab.name, old)}", file=sys.stderr)
         return _supervise(sdir, lab, seed, duration)
     finally:
         lock.close()
 
 
-def _supervise(sdir: str, lab: LabSpec, seed: int, duration: float | None) -> int:
-    uid, gid = _workload_user()
+def _initial_state(lab: LabSpec, seed: int, uid: int, gid: int) -> dict[str, Any]:
     me = proc_stat(os.getpid())
     assert me is not None
-    workloads = lab.workloads(seed)
-    state: dict[str, Any] = {
+    return {
         "version": 2,
         "lab": lab.name,
         "supervisor": {"pid": os.getpid(), "starttime": me.starttime},
@@ -444,6 +233,12 @@ def _supervise(sdir: str, lab: LabSpec, seed: int, duration: float | None) -> in
         "children": [],
         "ready": False,
     }
+
+
+def _supervise(sdir: str, lab: LabSpec, seed: int, duration: float | None) -> int:
+    uid, gid = _workload_user()
+    workloads = lab.workloads(seed)
+    state = _initial_state(lab, seed, uid, gid)
     for sig in _STOP_SIGNALS:
         signal.signal(sig, _raise_stop)
     signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)  # until the children are accounted for
@@ -456,13 +251,13 @@ def _supervise(sdir: str, lab: LabSpec, seed: int, duration: float | None) -> in
         if os.geteuid() == 0:
             os.chown(privdir, uid, gid)
         state["privdir"] = privdir
-        _write_state(sdir, state)  # before any child exists: a SIGKILL from now on leaves a record
+        write_state(sdir, state)  # before any child exists: a SIGKILL from now on leaves a record
         ready_r, ready_w = os.pipe2(os.O_CLOEXEC)
         try:
             pgid, children = _spawn(workloads, uid, gid, privdir, ready_w)
             state["pgid"] = pgid
             state["children"] = [{"comm": w.comm, "pid": pid} for pid, w in children.items()]
-            _write_state(sdir, state)
+            write_state(sdir, state)
             os.close(ready_w)
             signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
             reported = _await_ready(ready_r, len(children))
@@ -474,7 +269,7 @@ def _supervise(sdir: str, lab: LabSpec, seed: int, duration: float | None) -> in
             failed.append(f"workload(s) did not start: {', '.join(missing)}")
             return 1
         state["ready"] = True
-        _write_state(sdir, state)  # what `status --json` and the docs suite read: no table parsing
+        write_state(sdir, state)  # what `status --json` and the docs suite read: no table parsing
         _print_table(lab, seed, children, privdir, uid)
         if duration is not None:
             signal.setitimer(signal.ITIMER_REAL, duration)
@@ -492,8 +287,8 @@ def _supervise(sdir: str, lab: LabSpec, seed: int, duration: float | None) -> in
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         failed += _shutdown(children, pgid)
-        _remove_privdir(privdir, uid, gid, lab.name)
-        _remove_state(sdir, lab.name)
+        remove_privdir(privdir, uid, gid, lab.name)
+        remove_state(sdir, lab.name)
         for line in failed:
             print(f"bpfhol: {line}", file=sys.stderr)
         if stopped_by is not None:
@@ -524,33 +319,13 @@ def _print_table(lab: LabSpec, seed: int, children: dict[int, common.Workload], 
 # --- status and stop -------------------------------------------------------------------------------
 
 
-def _root_hint() -> str:
-    if os.geteuid() != 0 and not config.state_dir_override() and os.path.isdir("/run/bpfhol"):
-        return " (one started with sudo shows with: sudo bpfhol status)"
-    return ""
-
-
-def running() -> list[dict[str, Any]]:
-    """Every lab with a state file: its state, plus `alive` (supervisor) and `processes` (live workloads)."""
-    sdir = _open_state_dir(create=False)
-    found = []
-    for name in LABS:
-        state = read_state(sdir, name) if sdir else None
-        if not state:
-            continue
-        procs = {st.pid for st in _our_processes(state)}
-        children = [dict(c, alive=c.get("pid") in procs) for c in state.get("children", [])]
-        found.append(dict(state, lab=name, alive=supervisor_alive(state), children=children))
-    return found
-
-
 def status(as_json: bool = False) -> int:
-    labs = running()
+    labs = running(private=True)
     if as_json:
         print(json.dumps({"labs": labs}, indent=2))
         return 0
     if not labs:
-        print(f"no lab workloads running{_root_hint()}")
+        print(f"no lab workloads running{root_hint()}")
         return 0
     for state in labs:
         sup = state.get("supervisor") or {}
@@ -559,6 +334,11 @@ def status(as_json: bool = False) -> int:
             print(
                 f"{name} lab running: supervisor pid {sup.get('pid')}, seed {state.get('seed')}, "
                 f"since {time.strftime('%H:%M:%S', time.localtime(state.get('started', 0)))}"
+                + (
+                    ""
+                    if state["state_dir"] == state_dir()
+                    else f" (started by a program; state in {state['state_dir']})"
+                )
             )
         else:
             print(
@@ -578,15 +358,12 @@ def status(as_json: bool = False) -> int:
 
 
 def stop() -> int:
-    sdir = _open_state_dir(create=False)
-    if sdir is None:
-        print(f"no lab workloads running{_root_hint()}")
-        return 0
     said = False
-    for name in LABS:
-        said |= _stop_one(sdir, name)
+    for sdir in state_dirs():
+        for name in LABS:
+            said |= _stop_one(sdir, name)
     if not said:
-        print(f"no lab workloads running{_root_hint()}")
+        print(f"no lab workloads running{root_hint()}")
     return 0
 
 
@@ -594,7 +371,7 @@ def _stop_one(sdir: str, lab: str) -> bool:
     """Stop one lab's supervisor (or clean up after a dead one); False when there was nothing."""
     if not os.path.exists(os.path.join(sdir, f"{lab}.lock")) and read_state(sdir, lab) is None:
         return False
-    lock = _Lock(sdir, lab)
+    lock = Lock(sdir, lab)
     try:
         if not lock.try_take():
             pid = lock.holder()
@@ -602,28 +379,22 @@ def _stop_one(sdir: str, lab: str) -> bool:
             if pid is None or pid != (holder.get("supervisor") or {}).get("pid") or not supervisor_alive(holder):
                 raise UsageError("a start is in progress; try again in a moment")
             os.kill(pid, signal.SIGTERM)
-            if not _wait_lock(lock, 10.0):
+            if not wait_lock(lock, 10.0):
                 os.kill(pid, signal.SIGKILL)
-                if not _wait_lock(lock, 5.0):
+                if not wait_lock(lock, 5.0):
                     raise UsageError(f"the supervisor (pid {pid}) would not stop")
             state = read_state(sdir, lab)
             if state:  # it was SIGKILLed and left its state
-                print(_clean_stale(sdir, lab, state))
+                print(clean_stale(sdir, lab, state))
             print(f"stopped the {lab} lab (pid {pid})")
             return True
         state = read_state(sdir, lab)
         if state is None:
             return False
-        print(_clean_stale(sdir, lab, state))
+        print(clean_stale(sdir, lab, state))
         return True
     finally:
         lock.close()
 
 
-def _wait_lock(lock: _Lock, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not lock.try_take():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
+__all__ = ["read_state", "registered", "running", "start", "state_dir", "status", "stop", "supervisor_alive", "sweep"]
