@@ -21,7 +21,7 @@ struct event_t {
     u8 data[MAX_BYTES];
 };
 BPF_PERF_OUTPUT(events);
-BPF_PERCPU_ARRAY(scratch, struct event_t, 1);   /* too big for the BPF stack */
+BPF_PERCPU_ARRAY(scratch, struct event_t, 1);   /* lets MAX_BYTES outgrow the 512-byte stack */
 
 TRACEPOINT_PROBE(syscalls, sys_enter_write)
 {
