@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import sys
-import textwrap
 
 from bpfhol.diagnosis import CHECKS, FAIL, OK, WARN, Env, Result
 from bpfhol.errors import UsageError
+from bpfhol.text import wrap
 
 
 def run_checks(env: Env) -> list[Result]:
@@ -46,29 +46,14 @@ def summary_line(results: list[Result]) -> str:
     return f"{OK if can_run(results) else FAIL}: {', '.join(parts)}"
 
 
-WIDTH = 100
-
-
-def _wrap(first: str, text: str, indent: int) -> list[str]:
-    # Long words (paths, commands) are not broken: a line may pass WIDTH only to hold one whole.
-    return textwrap.wrap(
-        text,
-        WIDTH,
-        initial_indent=first,
-        subsequent_indent=" " * indent,
-        break_long_words=False,
-        break_on_hyphens=False,
-    )
-
-
 def report(env: Env, results: list[Result]) -> str:
     width = max(len(r.name) for r in results)
     column = 4 + 2 + width + 2
     lines = [f"bpfhol doctor: kernel {env.release}, {env.machine}"]
     for r in results:
-        lines += _wrap(f"{r.status:<4}  {r.name:<{width}}  ", r.detail, column)
+        lines += wrap(f"{r.status:<4}  {r.name:<{width}}  ", r.detail, column)
         if r.remedy and r.status in (WARN, FAIL):
-            lines += _wrap(" " * column + "-> ", r.remedy, column + 3)
+            lines += wrap(" " * column + "-> ", r.remedy, column + 3)
     verdict = "a lab can run here" if can_run(results) else "fix the failures above first"
     lines.append(f"{summary_line(results)}: {verdict}")  # one line, whatever its length: scripts read it
     return "\n".join(lines)

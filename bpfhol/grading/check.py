@@ -37,6 +37,7 @@ from bpfhol.grading.verdict import RIGHT, WRONG, Verdict
 from bpfhol.labs import LABS
 from bpfhol.process import Child
 from bpfhol.program import KIND_BY_SUFFIX, RunResult, run_program, unignore_sigint
+from bpfhol.text import wrap
 
 DEFAULT_SECONDS = 1.0
 MAX_SECONDS = 60.0
@@ -285,11 +286,11 @@ def check(exercise: str, file: str, seconds: float = DEFAULT_SECONDS, seed: int 
 
 def _report(verdict: Verdict, run: Run) -> str:
     mark = {True: "right", False: "wrong", None: "note "}
-    lines = [f"bpfhol check {run.exercise.id} {run.path}: {run.exercise.question}"]
+    lines = wrap("", f"bpfhol check {run.exercise.id} {run.path}: {run.exercise.question}", 2)
     for f in verdict.findings:
-        lines.append(f"  {mark[f.ok]}  {f.criterion}: {f.message}")
+        lines += wrap(f"  {mark[f.ok]}  ", f"{f.criterion}: {f.message}", 9)
     for n in verdict.notes:
-        lines.append(f"  note   {n}")
+        lines += wrap("  note   ", n, 9)
     word = {RIGHT: "RIGHT", WRONG: "WRONG"}.get(verdict.status, "NOT JUDGED")
     lines.append(f"{word}: {run.exercise.id} ({run.exercise.page}, {run.exercise.section})")
     return "\n".join(lines)
