@@ -19,6 +19,7 @@ import pytest
 from bpfhol import diagnosis, doctor
 from bpfhol.diagnosis import FAIL, INFO, OK, WARN, Env, Result
 from bpfhol.errors import UsageError
+from bpfhol.text import WIDTH
 
 RELEASE = "6.9.0-lab"
 ALL_CAPS = "000001ffffffffff"
@@ -402,7 +403,7 @@ def test_report_fits_100_columns(env: Env) -> None:
     text = doctor.report(env, results)
     *body, verdict = text.splitlines()
     # A line may pass WIDTH only to hold one word (a path) that no break could shorten.
-    long = [line for line in body if len(line) > doctor.WIDTH and len(line[21:].split()) > 1]
+    long = [line for line in body if len(line) > WIDTH and len(line[21:].split()) > 1]
     assert long == [], long
     assert verdict.startswith("fail: ") and verdict.endswith(": fix the failures above first")
     assert any(line.lstrip().startswith("-> ") for line in text.splitlines()), "each fix on a line of its own"
