@@ -115,7 +115,7 @@ def classify(label: str) -> str | None:
     return None
 
 
-def _map_type(token: str) -> str | None:
+def map_type(token: str) -> str | None:
     """A key that names a mapping type: shared/private words, or a flags value (& MAP_TYPE)."""
     low = token.lower()
     if "shar" in low and "priv" not in low:
@@ -173,7 +173,7 @@ def shares(records: list[Record], comm: str) -> Shares:
                 put(kind if yes else (_PRIVATE if kind == _SHARED else _SHARED), value, False)
                 seen[_SHARED] = seen[_PRIVATE] = True
                 continue
-            typed = [t for t in (_map_type(k) for k in others) if t]
+            typed = [t for t in (map_type(k) for k in others) if t]
             if kind is None and len(typed) == 1:
                 kind = typed[0]
                 if not pct:  # counts per type: a type never seen counted zero

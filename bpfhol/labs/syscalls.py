@@ -116,6 +116,14 @@ def scenario(seed: int) -> Scenario:
     return Scenario(seed, pages, pattern, files, names)
 
 
+def pages_by_type(sc: Scenario) -> dict[str, list[int]]:
+    """The page counts mapit maps shared ('S') and private ('P'): call i maps pages[i % n] with
+    pattern[i % m], so which sizes meet which type follows from the two cycles together."""
+    n, m = len(sc.pages), len(sc.pattern)
+    period = n * m // math.gcd(n, m)
+    return {t: sorted({sc.pages[i % n] for i in range(period) if sc.pattern[i % m] == t}) for t in "SP"}
+
+
 def _pct(v: float) -> float | int:
     return int(v) if v == int(v) else round(v, 2)
 
@@ -126,6 +134,7 @@ def answer_key(seed: int) -> dict[str, Any]:
     page = mmap.PAGESIZE
     arch = platform.machine()
     anon = mmap.MAP_ANONYMOUS
+    by_type = pages_by_type(sc)
     return {
         "seed": sc.seed,
         "scenario": sc.name,
@@ -145,6 +154,10 @@ def answer_key(seed: int) -> dict[str, Any]:
             "flags_private": hex(mmap.MAP_PRIVATE | anon),
             "prot": hex(mmap.PROT_READ | mmap.PROT_WRITE),
             "unmaps_all": True,
+            "shared_sizes_bytes": [p * page for p in by_type["S"]],
+            "private_sizes_bytes": [p * page for p in by_type["P"]],
+            "shared_sizes_kib": [p * page // 1024 for p in by_type["S"]],
+            "private_sizes_kib": [p * page // 1024 for p in by_type["P"]],
         },
         "open": {
             "opener": {
@@ -200,6 +213,11 @@ def describe(key: dict[str, Any]) -> str:
             "shared / private",
             f"{m['shared_percent']} % MAP_SHARED (flags {m['flags_shared']}), "
             f"{m['private_percent']} % MAP_PRIVATE (flags {m['flags_private']})",
+        ),
+        (
+            "sizes by type",
+            f"private {', '.join(map(str, m['private_sizes_kib']))} KiB; "
+            f"shared {', '.join(map(str, m['shared_sizes_kib']))} KiB",
         ),
         ("open(2) / openat(2)", None),
         (f"{opn['comm']} opens", ", ".join(opn["files"]) + f" (in its directory {opn['dir']}/)"),

@@ -170,3 +170,57 @@ def bad_closes(ev: Evidence, v: Verdict) -> None:
     _judge_pid(ev, v, cl)
     if _judge_descriptors(ev, v, cl):
         _judge_only_failures(ev, v, cl)
+
+
+# --- Going further: which file ------------------------------------------------------------------
+
+
+def _fds_beside(r: Record, pids: set[str]) -> set[int]:
+    """The descriptors a record shows (its numbers that are not a pid or its count)."""
+    return {fd for _pid, fd, _n in facts.pid_fd_rows([r], pids)}
+
+
+@CLOSE.exercise(
+    id="close-2",
+    section="Going further: which file?",
+    question="For each descriptor the process closes twice, which file had it been opened on?",
+)
+def closed_file(ev: Evidence, v: Verdict) -> None:
+    if not traces_anything(ev.probes, v):
+        return
+    cl = _Closes.of(ev)
+    file = ev.key["close"]["file"]
+    if not cl.records or not cl.fds:
+        v.add(
+            "descriptor",
+            False,
+            "your output shows no failing close with its descriptor: start from the previous "
+            "exercise's program, which does" + _exit_hint(ev),
+        )
+        return
+    pids = ev.pids_of(cl.comm)
+    named = [r for r in cl.records if r.mentions(file, as_path=True)]
+    beside = set().union(*(_fds_beside(r, pids) for r in named)) if named else set()
+    doubles = cl.doubles or {fd for fd in cl.fds if fd not in cl.never and fd > 0}
+    if beside & doubles:
+        fd = min(beside & doubles)
+        v.add("file", True, f"descriptor {fd}, closed twice, had been opened on {file}")
+    elif named:
+        v.add(
+            "file",
+            False,
+            "your output names a file, but not beside the descriptor that is closed twice: file "
+            "each name under the descriptor its openat(2) returned, per process",
+        )
+    else:
+        v.add(
+            "file",
+            False,
+            "your output shows no file beside the failing closes: the name is an entry argument of "
+            "openat(2) (args->filename) and the descriptor is its return value (args->ret at "
+            "sys_exit_openat): save the name per thread, file it under (pid, descriptor) at the "
+            "exit, and look it up at the failing close",
+        )
+    if ev.sees("openat", "exit") is False and not named:
+        v.notes.append("a descriptor is known only when openat(2) returns: sys_exit_openat")
+    _judge_only_failures(ev, v, cl)

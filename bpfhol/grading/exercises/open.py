@@ -284,3 +284,66 @@ def tempfiles(ev: Evidence, v: Verdict) -> None:
     _judge_mkstemp(ev, v)
     _judge_o_tmpfile(ev, v)
     _judge_only(ev, v)
+
+
+# --- 4. Going further: in which order -----------------------------------------------------------
+
+
+def _file_of(word: str, files: list[str]) -> str | None:
+    """The opener's file a printed word names (as given, or as a path's last part)."""
+    base = word.strip().strip("\"',;:()[]").rsplit("/", 1)[-1]
+    return base if base in files else None
+
+
+def _successions(ev: Evidence, files: list[str]) -> dict[str, dict[str, float]]:
+    """file -> {file opened right after it: times}, from rows that name two of the files in turn."""
+    out: dict[str, dict[str, float]] = {}
+    for r in ev.out.records:
+        named = [f for f in (_file_of(w, files) for w in r.words()) if f is not None]
+        count = r.count()
+        if len(named) == 2 and count is not None and count > 0:
+            after = out.setdefault(named[0], {})
+            after[named[1]] = after.get(named[1], 0) + count
+    return out
+
+
+@OPEN.exercise(
+    id="open-4",
+    section="4. Going further: in which order?",
+    question="In which order does the process that opens several files of its directory open them: "
+    "for each of its files, which one does it open next?",
+)
+def opening_order(ev: Evidence, v: Verdict) -> None:
+    if not traces_anything(ev.probes, v):
+        return
+    files = _opener_files(ev)
+    after = _successions(ev, files)
+    if not after:
+        v.add(
+            "order",
+            False,
+            "found no row naming two of that process's files, one opened after the other: remember, "
+            "per process, the name it opened last (@last[pid] = str(args->filename)), and count each "
+            "open keyed by the previous name and this one",
+        )
+        return
+    nexts = {f: max(a, key=lambda g: a[g]) for f, a in after.items() if a}
+    wrong = [f for f, g in nexts.items() if g != files[(files.index(f) + 1) % len(files)]]
+    if not wrong and len(nexts) == len(files):
+        order = " -> ".join([*files, files[0]])
+        v.add("order", True, f"{ev.key['open']['opener']['comm']} opens its files in turn: {order}")
+    elif not wrong:
+        v.add(
+            "order",
+            False,
+            "your output says what follows only some of that process's files: trace long enough for "
+            "every file to be opened several times, and keep every pair",
+        )
+    else:
+        v.add(
+            "order",
+            False,
+            "for some files, the next file your output counts most is not the one the process opens "
+            "next: keep the last name per process (pid), not per system, and update it at every open "
+            "of that process",
+        )
