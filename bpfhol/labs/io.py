@@ -78,6 +78,8 @@ def answer_key(seed: int) -> dict[str, Any]:
                 "nr": syscall_nr("getrandom"),
                 "size_kib": sc["size_kib"],
                 "bytes": sc["size_kib"] * 1024,
+                # One call a tick, each returning all it asks for: the work the kernel does each second.
+                "bytes_per_second": sc["size_kib"] * 1024 * common.TICK_HZ,
                 "sleeps": False,
             },
         },
