@@ -78,6 +78,8 @@ def answer_key(seed: int) -> dict[str, Any]:
                 "nr": syscall_nr("getrandom"),
                 "size_kib": sc["size_kib"],
                 "bytes": sc["size_kib"] * 1024,
+                # One call a tick, each returning all it asks for: the work the kernel does each second.
+                "bytes_per_second": sc["size_kib"] * 1024 * common.TICK_HZ,
                 "sleeps": False,
             },
         },
@@ -108,6 +110,8 @@ def describe(key: dict[str, Any]) -> str:
             "it waits on a timer",
             f"  working calls:      {busy['comm']}'s {busy['syscall']}(2) of {busy['size_kib']} KiB, a fraction of a "
             "millisecond on CPU, never asleep",
+            f"  {busy['comm']}'s rate:    {busy['bytes_per_second']} bytes of random data a second "
+            f"({busy['bytes_per_second'] // 1024} KiB)",
             f"  {slow['comm']}'s time:    most in {lat['top']['syscall']}(2) ({lat['top']['nr']}): reads of "
             f"{slow['wait_ms']} ms, pacing sleeps (clock_nanosleep) of {lat['pacing']['ms']} ms each tick",
             "",

@@ -1,4 +1,5 @@
-"""Exercises: Syscall latency. How slow brokerd's reads are, who waits and who works, where the time goes.
+"""Exercises: Syscall latency. How slow brokerd's reads are, who waits and who works, where the time goes,
+and how much work ledgerd asks of the kernel each second.
 
 These answers depend on one process each, not on the whole machine, so they are judged against
 the answer key alone: no reference program runs beside them. Wrong answers are told how to
@@ -177,3 +178,38 @@ def top_total(ev: Evidence, v: Verdict) -> None:
             "filter on its pid ($1), time each call from its entry to its exit on the same thread, "
             "and sum() the durations per system call",
         )
+
+
+# A rate printed in a unit we do not know: each of these scales makes bytes of it.
+_BYTES_PER_UNIT = {"B": 1, "KiB": 1024, "MiB": 1024 * 1024}
+
+
+@LATENCY.exercise(
+    id="latency-4",
+    section="4. Going further: how much work does ledgerd ask for?",
+    question="How many bytes of random data do ledgerd's getrandom(2) calls get from the kernel each second?",
+    subject="ledgerd",
+)
+def random_rate(ev: Evidence, v: Verdict) -> None:
+    busy = ev.key["latency"]["busy"]
+    comm, rate = busy["comm"], float(busy["bytes_per_second"])
+    if not _traces(ev, v, busy["syscall"]):
+        return
+    records = ev.records_of(comm) or list(ev.out.records)  # a program given the pid need not name it
+    values = [n for r in records for _label, n, pct in r.labelled_numbers() if not pct]
+    for unit, scale in _BYTES_PER_UNIT.items():
+        if any(abs(n * scale - rate) <= 0.15 * rate for n in values):
+            v.add(
+                "rate",
+                True,
+                f"the kernel makes {rate / 1024:g} KiB of random data a second for {comm}: "
+                f"your output says so (in {unit})",
+            )
+            return
+    v.add(
+        "rate",
+        False,
+        f"no number in your output comes near the bytes {comm}'s getrandom(2) calls return in a second: "
+        "sum what each call returns (args->ret at sys_exit_getrandom), for its pid ($1), and print "
+        "and clear the sum every second (interval:s:1)",
+    )

@@ -1,4 +1,5 @@
-"""Exercises: What a call carries. The token gatewayd writes, the mode it reads from its settings file.
+"""Exercises: What a call carries. The token gatewayd writes, the mode it reads from its settings file,
+and which file that is, from the descriptor its reads name.
 
 Judged against the answer key alone (one process's data, not the whole machine). Wrong answers
 are told where and when to copy a buffer, never the token, the file or the mode.
@@ -71,4 +72,33 @@ def mode(ev: Evidence, v: Verdict) -> None:
             "your output does not show the line of the settings file that gives the mode: the "
             "buffer is filled during the call, so copy it at sys_exit_read (the address kept from "
             "the entry, args->ret bytes)" + (" — your program has no exit probe on read" if no_exit else ""),
+        )
+
+
+@PAYLOADS.exercise(
+    id="payloads-3",
+    section="3. Going further: which file does gatewayd read?",
+    question="gatewayd's read(2) calls name a descriptor: which file do they read (its path, as opened)?",
+    subject="gatewayd",
+)
+def read_file(ev: Evidence, v: Verdict) -> None:
+    pay = ev.key["payloads"]
+    if not _traces(ev, v, "read"):
+        return
+    if ev.sees("openat", "exit") is False:
+        v.add(
+            "file",
+            False,
+            "a read names only a descriptor, a number its open returned: trace openat(2) too, keep the "
+            "path from its entry and, at its exit (args->ret), remember which descriptor got it",
+        )
+    elif _says(ev, pay["settings"]):
+        v.add("file", True, f"{pay['comm']} reads {pay['settings']}: your output names it")
+    else:
+        v.add(
+            "file",
+            False,
+            "your output does not name the file the reads come from: look each read's descriptor "
+            "(args->fd) up in a map that openat's exit filled (descriptor -> the path from its entry), "
+            "and forget a descriptor at close(2)",
         )
