@@ -70,10 +70,11 @@ class Run:
 
 
 def list_exercises() -> str:
-    lines = []
+    lines: list[str] = []
+    width = max(len(e.id) for e in EXERCISES.values()) + 2
     for e in EXERCISES.values():
-        lines.append(f"{e.id:<8} {e.question}")
-        lines.append(f"{'':<8} ({e.page}, {e.section})")
+        lines += wrap(f"{e.id:<{width}}", e.question, width)
+        lines += wrap(" " * width, f"({e.page}, {e.section})", width)
     return "\n".join(lines)
 
 
