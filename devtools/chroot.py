@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import json
 import os
 import re
@@ -24,9 +25,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from bpfhol import config
+from devtools import source_build
+from devtools.source_build import Build
 
 CACHE = config.matrix_cache()
 STAMP = ".bpfhol-matrix-stamp"
@@ -73,6 +76,11 @@ class Chroot:
     name: str
     suite: str
     mirror: str
+    build: Build | None = None  # another distribution's bpftrace and BCC, built from source in it
+
+    @property
+    def include(self) -> list[str]:
+        return [*INCLUDE, *(self.build.packages() if self.build else ())]
 
     @property
     def root(self) -> Path:
@@ -88,8 +96,9 @@ class Chroot:
             "suite": self.suite,
             "mirror": self.mirror,
             "variant": "minbase",
-            "include": list(INCLUDE),
+            "include": self.include,
             "aptopt": list(APT_OPTIONS),
+            **({"source_build": self.build.stamp()} if self.build else {}),
         }
 
 
@@ -124,7 +133,7 @@ def mmdebstrap_command(ch: Chroot, target: Path) -> list[str]:
         "--",
         "mmdebstrap",
         "--variant=minbase",
-        f"--include={','.join(INCLUDE)}",
+        f"--include={','.join(ch.include)}",
         *(f"--aptopt={opt}" for opt in APT_OPTIONS),
         f'--customize-hook=if ls {LOCAL_CAS}/*.crt >/dev/null 2>&1; then cp {LOCAL_CAS}/*.crt "$1{LOCAL_CAS}/";'
         ' chroot "$1" update-ca-certificates >/dev/null; fi',
@@ -145,6 +154,13 @@ def build(ch: Chroot, log: Path) -> None:
             done = subprocess.run(mmdebstrap_command(ch, tmp), stdout=out, stderr=subprocess.STDOUT)
         if done.returncode != 0:
             raise RuntimeError(f"mmdebstrap {ch.suite} failed (exit {done.returncode}); see {log}")
+        if ch.build:
+            built = dataclasses.replace(ch, name=tmp.name)
+
+            def run(argv: list[str], out: IO[str]) -> int:
+                return run_in(built, argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT).returncode
+
+            source_build.build_in(ch.build, tmp, run, log, CACHE / "sources")
         (tmp / STAMP).write_text(json.dumps(ch.stamp()) + "\n")
         if ch.root.exists():
             kill_all_in(ch.root)

@@ -1,20 +1,36 @@
-"""The toolchain matrix's cells: each a Debian release whose bpftrace, BCC and Python the course runs with.
+"""The toolchain matrix's cells: each a bpftrace, BCC and Python the course runs with, in a chroot.
 
-The one list of them (the workflow's jobs and the *Tested on* page follow it).
+The one list of them (the workflow's jobs and the *Tested on* page follow it).  A Debian cell is
+that release's own packages; an Ubuntu cell is that release's bpftrace and BCC versions, built
+from their tags in a Debian 12 chroot (devtools.source_build), with Debian 12's Python.
 """
 
 from __future__ import annotations
 
 from devtools import chroot
 from devtools.chroot import Chroot
+from devtools.source_build import Build
 
-TOOLCHAINS = {"debian12": "bookworm", "debian13": "trixie", "unstable": "sid"}
+DEBIAN = {"debian12": "bookworm", "debian13": "trixie", "unstable": "sid"}
+BUILT = {
+    # LLVM: the newest of Debian 12's that each release accepts (bpftrace 0.14 takes up to 14).
+    "ubuntu2404": Build("Ubuntu 24.04", bpftrace="v0.20.2", bcc="v0.29.1", llvm=16),
+    "ubuntu2204": Build("Ubuntu 22.04", bpftrace="v0.14.0", bcc="v0.18.0", llvm=14, libbpf="v0.5.0"),
+}
+TOOLCHAINS = {**DEBIAN, **dict.fromkeys(BUILT, "bookworm")}  # cell -> the Debian suite its chroot is
 REFERENCE = "debian12"  # where the pages' outputs are captured
-ALIASES = {**{n: n for n in TOOLCHAINS}, **{s: n for n, s in TOOLCHAINS.items()}}
+ALIASES = {**{n: n for n in TOOLCHAINS}, **{s: n for n, s in DEBIAN.items()}}
 
 
 def toolchain(name: str) -> Chroot:
-    return Chroot(name, TOOLCHAINS[name], chroot.host_mirror())
+    return Chroot(name, TOOLCHAINS[name], chroot.host_mirror(), BUILT.get(name))
+
+
+def distro(name: str) -> str:
+    """Whose toolchain a cell is, as the pages name it."""
+    if name in BUILT:
+        return BUILT[name].distro
+    return "Debian unstable" if DEBIAN[name] == "sid" else f"Debian {name.removeprefix('debian')}"
 
 
 def resolve(names: list[str]) -> list[str]:
