@@ -51,9 +51,14 @@ class Build:
     bcc: str
     llvm: int
     libbpf: str = ""  # a libbpf release bpftrace is built against (0.x); "" for Debian 12's libbpf-dev (1.x)
+    # BCC's own later commits applied onto its tag, as a distribution's package carries them: the
+    # fixes that let an older BCC build against the newer LLVM Debian 12 has.
+    bcc_fixes: tuple[str, ...] = ()
 
     def packages(self) -> tuple[str, ...]:
-        llvm = (f"llvm-{self.llvm}-dev", f"libclang-{self.llvm}-dev", f"clang-{self.llvm}", f"libpolly-{self.llvm}-dev")
+        llvm = (f"llvm-{self.llvm}-dev", f"libclang-{self.llvm}-dev", f"clang-{self.llvm}")
+        if self.llvm >= 14:  # Debian 12 has Polly apart (libpolly-N-dev) for LLVM 14 and later only
+            llvm += (f"libpolly-{self.llvm}-dev",)
         return (*COMMON, *llvm, *(() if self.libbpf else ("libbpf-dev",)))
 
     def stamp(self) -> dict[str, object]:
@@ -84,7 +89,7 @@ def unavailable(b: Build) -> str:
     """Why the sources of `b` cannot be had, in one line; "" when they can."""
     wanted = [("bcc", b.bcc), ("bpftrace", b.bpftrace), *((("libbpf", b.libbpf),) if b.libbpf else ())]
     if config.sources() is not None:
-        for repo, rev in wanted:
+        for repo, rev in [*wanted, *(("bcc", c) for c in b.bcc_fixes)]:
             clone = local(repo)
             assert clone is not None
             if not has(clone, rev):
@@ -123,7 +128,8 @@ def fetched(repo: str, rev: str, cache: Path) -> Path:
         if not (git_dir / "HEAD").exists():
             subprocess.run(["git", "init", "-q", "--bare", str(git_dir)], check=True)
         ref = f"refs/tags/{rev}:refs/tags/{rev}" if not _is_sha(rev) else rev
-        subprocess.run(["git", "-C", str(git_dir), "fetch", "-q", "--depth", "1", UPSTREAM[repo], ref], check=True)
+        depth = "2" if repo == "bcc" and _is_sha(rev) else "1"  # a fix: its parent too, to diff against
+        subprocess.run(["git", "-C", str(git_dir), "fetch", "-q", "--depth", depth, UPSTREAM[repo], ref], check=True)
     return git_dir
 
 
@@ -146,6 +152,11 @@ def put_sources(b: Build, root: Path, cache: Path) -> None:
     shutil.rmtree(src, ignore_errors=True)
     bcc = fetched("bcc", b.bcc, cache)
     export(bcc, b.bcc, src / "bcc")
+    for fix in b.bcc_fixes:
+        diff = subprocess.run(
+            ["git", "-C", str(fetched("bcc", fix, cache)), "diff", f"{fix}^", fix], capture_output=True, check=True
+        ).stdout
+        subprocess.run(["patch", "-s", "-p1", "-d", str(src / "bcc")], input=diff, check=True)
     commit = submodule(bcc, b.bcc)
     export(fetched("libbpf", commit, cache), commit, src / "bcc" / BCC_LIBBPF)
     export(fetched("bpftrace", b.bpftrace, cache), b.bpftrace, src / "bpftrace")

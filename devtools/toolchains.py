@@ -13,9 +13,21 @@ from devtools.source_build import Build
 
 DEBIAN = {"debian12": "bookworm", "debian13": "trixie", "unstable": "sid"}
 BUILT = {
-    # LLVM: the newest of Debian 12's that each release accepts (bpftrace 0.14 takes up to 14).
     "ubuntu2404": Build("Ubuntu 24.04", bpftrace="v0.20.2", bcc="v0.29.1", llvm=16),
-    "ubuntu2204": Build("Ubuntu 22.04", bpftrace="v0.14.0", bcc="v0.18.0", llvm=14, libbpf="v0.5.0"),
+    # BCC 0.18 predates LLVM 13, the oldest Debian 12 has: BCC's own fixes for LLVM 13 go on top
+    # (99993978, 5e1be547, 5d77f50e); bpftrace 0.14 fails against libbpf 1.x, as Ubuntu 22.04 has 0.5.
+    "ubuntu2204": Build(
+        "Ubuntu 22.04",
+        bpftrace="v0.14.0",
+        bcc="v0.18.0",
+        llvm=13,
+        libbpf="v0.5.0",
+        bcc_fixes=(
+            "999939785e28d756e9a44526c76f00b9dc10154b",
+            "5e1be547a37c4539d65e6b059934a076a28271d6",
+            "5d77f50e929e4ee22b1dc08924960913e32d9e3b",
+        ),
+    ),
 }
 TOOLCHAINS = {**DEBIAN, **dict.fromkeys(BUILT, "bookworm")}  # cell -> the Debian suite its chroot is
 REFERENCE = "debian12"  # where the pages' outputs are captured
