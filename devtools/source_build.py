@@ -16,6 +16,7 @@ line and the cell is skipped.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -51,12 +52,12 @@ class Build:
     bcc: str
     llvm: int
     libbpf: str = ""  # a libbpf release bpftrace is built against (0.x); "" for Debian 12's libbpf-dev (1.x)
-    # BCC's own later commits applied onto its tag, as a distribution's package carries them: the
-    # fixes that let an older BCC build against the newer LLVM Debian 12 has.
-    bcc_fixes: tuple[str, ...] = ()
+    # A project's own later commits applied onto its tag, as a distribution's package carries them:
+    # (repository, commit), the fixes that let an older release build with Debian 12's LLVM and binutils.
+    fixes: tuple[tuple[str, str], ...] = ()
 
     def packages(self) -> tuple[str, ...]:
-        llvm = (f"llvm-{self.llvm}-dev", f"libclang-{self.llvm}-dev", f"clang-{self.llvm}")
+        llvm: tuple[str, ...] = (f"llvm-{self.llvm}-dev", f"libclang-{self.llvm}-dev", f"clang-{self.llvm}")
         if self.llvm >= 14:  # Debian 12 has Polly apart (libpolly-N-dev) for LLVM 14 and later only
             llvm += (f"libpolly-{self.llvm}-dev",)
         return (*COMMON, *llvm, *(() if self.libbpf else ("libbpf-dev",)))
@@ -68,6 +69,8 @@ class Build:
             "bcc": self.bcc,
             "llvm": self.llvm,
             "libbpf": self.libbpf,
+            "fixes": [list(f) for f in self.fixes],
+            "recipe": hashlib.sha256(recipe(self).encode()).hexdigest()[:16],  # a changed recipe builds anew
         }
 
 
@@ -89,7 +92,7 @@ def unavailable(b: Build) -> str:
     """Why the sources of `b` cannot be had, in one line; "" when they can."""
     wanted = [("bcc", b.bcc), ("bpftrace", b.bpftrace), *((("libbpf", b.libbpf),) if b.libbpf else ())]
     if config.sources() is not None:
-        for repo, rev in [*wanted, *(("bcc", c) for c in b.bcc_fixes)]:
+        for repo, rev in [*wanted, *b.fixes]:
             clone = local(repo)
             assert clone is not None
             if not has(clone, rev):
@@ -128,7 +131,7 @@ def fetched(repo: str, rev: str, cache: Path) -> Path:
         if not (git_dir / "HEAD").exists():
             subprocess.run(["git", "init", "-q", "--bare", str(git_dir)], check=True)
         ref = f"refs/tags/{rev}:refs/tags/{rev}" if not _is_sha(rev) else rev
-        depth = "2" if repo == "bcc" and _is_sha(rev) else "1"  # a fix: its parent too, to diff against
+        depth = "2" if repo != "libbpf" and _is_sha(rev) else "1"  # a fix: its parent too, to diff against
         subprocess.run(["git", "-C", str(git_dir), "fetch", "-q", "--depth", depth, UPSTREAM[repo], ref], check=True)
     return git_dir
 
@@ -152,14 +155,13 @@ def put_sources(b: Build, root: Path, cache: Path) -> None:
     shutil.rmtree(src, ignore_errors=True)
     bcc = fetched("bcc", b.bcc, cache)
     export(bcc, b.bcc, src / "bcc")
-    for fix in b.bcc_fixes:
-        diff = subprocess.run(
-            ["git", "-C", str(fetched("bcc", fix, cache)), "diff", f"{fix}^", fix], capture_output=True, check=True
-        ).stdout
-        subprocess.run(["patch", "-s", "-p1", "-d", str(src / "bcc")], input=diff, check=True)
     commit = submodule(bcc, b.bcc)
     export(fetched("libbpf", commit, cache), commit, src / "bcc" / BCC_LIBBPF)
     export(fetched("bpftrace", b.bpftrace, cache), b.bpftrace, src / "bpftrace")
+    for repo, fix in b.fixes:  # the code only: a release's CHANGELOG has moved on
+        git = ["git", "-C", str(fetched(repo, fix, cache)), "diff", f"{fix}^", fix, "--", ".", ":!CHANGELOG.md"]
+        diff = subprocess.run(git, capture_output=True, check=True).stdout
+        subprocess.run(["patch", "-s", "-p1", "-d", str(src / repo)], input=diff, check=True)
     if b.libbpf:
         export(fetched("libbpf", b.libbpf, cache), b.libbpf, src / "libbpf")
 
@@ -182,6 +184,8 @@ def recipe(b: Build) -> str:
         " -DENABLE_TESTS=OFF -DENABLE_EXAMPLES=OFF -DENABLE_MAN=OFF -DENABLE_LIBDEBUGINFOD=OFF",
         f"make -j{JOBS} -C bcc/build",
         "make -C bcc/build install",
+        # as Debian's and Ubuntu's packages do: the tools' `#!/usr/bin/env python` names a command they lack
+        "sed -i '1s|^#!/usr/bin/env python$|#!/usr/bin/python3|' /usr/share/bcc/tools/*",
         "ldconfig",
         # Ubuntu's bpfcc-tools names each tool NAME-bpfcc in /usr/sbin
         'for t in /usr/share/bcc/tools/*; do [ -f "$t" ] && ln -sf "$t" "/usr/sbin/$(basename "$t")-bpfcc"; done',

@@ -14,18 +14,20 @@ from devtools.source_build import Build
 DEBIAN = {"debian12": "bookworm", "debian13": "trixie", "unstable": "sid"}
 BUILT = {
     "ubuntu2404": Build("Ubuntu 24.04", bpftrace="v0.20.2", bcc="v0.29.1", llvm=16),
-    # BCC 0.18 predates LLVM 13, the oldest Debian 12 has: BCC's own fixes for LLVM 13 go on top
-    # (99993978, 5e1be547, 5d77f50e); bpftrace 0.14 fails against libbpf 1.x, as Ubuntu 22.04 has 0.5.
+    # BCC 0.18 predates LLVM 13, the oldest Debian 12 has: BCC's own fixes for LLVM 13 go on top,
+    # and bpftrace's for binutils 2.39; bpftrace 0.14 fails against libbpf 1.x (Ubuntu 22.04 has 0.5).
     "ubuntu2204": Build(
         "Ubuntu 22.04",
         bpftrace="v0.14.0",
         bcc="v0.18.0",
         llvm=13,
         libbpf="v0.5.0",
-        bcc_fixes=(
-            "999939785e28d756e9a44526c76f00b9dc10154b",
-            "5e1be547a37c4539d65e6b059934a076a28271d6",
-            "5d77f50e929e4ee22b1dc08924960913e32d9e3b",
+        fixes=(
+            ("bcc", "999939785e28d756e9a44526c76f00b9dc10154b"),  # codegen_llvm.cc
+            ("bcc", "5e1be547a37c4539d65e6b059934a076a28271d6"),  # bcc_debug.cc: MCContext
+            ("bcc", "5d77f50e929e4ee22b1dc08924960913e32d9e3b"),  # bcc_debug.cc: MCObjectFileInfo
+            ("bcc", "8e6c05daa935b200b5f55d6c02c0255795f1b5ca"),  # APInt::toString
+            ("bpftrace", "0fba258d63d3609692fb4772af4e02cc747552ad"),  # init_disassemble_info, binutils 2.39
         ),
     ),
 }
