@@ -185,7 +185,8 @@ def recipe(b: Build) -> str:
         f"make -j{JOBS} -C bcc/build",
         "make -C bcc/build install",
         # as Debian's and Ubuntu's packages do: the tools' `#!/usr/bin/env python` names a command they lack
-        "sed -i '1s|^#!/usr/bin/env python$|#!/usr/bin/python3|' /usr/share/bcc/tools/*",
+        "find /usr/share/bcc/tools -maxdepth 1 -type f"
+        " -exec sed -i '1s|^#!/usr/bin/env python$|#!/usr/bin/python3|' {} +",
         "ldconfig",
         # Ubuntu's bpfcc-tools names each tool NAME-bpfcc in /usr/sbin
         'for t in /usr/share/bcc/tools/*; do [ -f "$t" ] && ln -sf "$t" "/usr/sbin/$(basename "$t")-bpfcc"; done',
