@@ -60,6 +60,10 @@ for f in etc/resolv.conf etc/hosts; do
 done
 exec chroot "$r" "$@"
 """
+# A source-built cell's BCC may be older than 0.26, which finds tracepoints only under debugfs
+# (/sys/kernel/debug/tracing; BCC's dcd8a9ad added tracefs): systemd mounts it on an Ubuntu or
+# Debian machine, and this one, in the namespace only, as that machine would have it.
+ENTER_DEBUGFS = ENTER.replace("exec chroot", 'mount -t debugfs debugfs "$r/sys/kernel/debug"\nexec chroot')
 # Chroot name -> the process holding the mount namespace its commands share while `owned()`.
 _HOLDERS: dict[str, subprocess.Popen] = {}
 PR_SET_PDEATHSIG = 1  # prctl(2)
@@ -176,7 +180,8 @@ def command_in(ch: Chroot, argv: list[str], env: dict[str, str] | None = None) -
     clean = ["/usr/bin/env", "-i", *(f"{k}={v}" for k, v in {**CLEAN_ENV, **(env or {})}.items()), *argv]
     if holder := _HOLDERS.get(ch.name):
         return ["nsenter", f"--mount=/proc/{holder.pid}/ns/mnt", "--", "chroot", str(ch.root), *clean]
-    return ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", ENTER, "sh", str(ch.root), *clean]
+    enter = ENTER_DEBUGFS if ch.build else ENTER
+    return ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", enter, "sh", str(ch.root), *clean]
 
 
 def run_in(ch: Chroot, argv: list[str], *, env: dict[str, str] | None = None, **kw: Any) -> subprocess.CompletedProcess:
