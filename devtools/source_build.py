@@ -184,9 +184,10 @@ def recipe(b: Build) -> str:
         " -DENABLE_TESTS=OFF -DENABLE_EXAMPLES=OFF -DENABLE_MAN=OFF -DENABLE_LIBDEBUGINFOD=OFF",
         f"make -j{JOBS} -C bcc/build",
         "make -C bcc/build install",
-        # as Debian's and Ubuntu's packages do: the tools' `#!/usr/bin/env python` names a command they lack
+        # as Debian's and Ubuntu's packages do: the tools' `#!/usr/bin/env python` (`#!/usr/bin/python` in
+        # BCC 0.18) names a command Debian 12 lacks
         "find /usr/share/bcc/tools -maxdepth 1 -type f"
-        " -exec sed -i '1s|^#!/usr/bin/env python$|#!/usr/bin/python3|' {} +",
+        " -exec sed -i -E '1s|^#!/usr/bin/(env )?python$|#!/usr/bin/python3|' {} +",
         "ldconfig",
         # Ubuntu's bpfcc-tools names each tool NAME-bpfcc in /usr/sbin
         'for t in /usr/share/bcc/tools/*; do [ -f "$t" ] && ln -sf "$t" "/usr/sbin/$(basename "$t")-bpfcc"; done',
