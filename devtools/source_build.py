@@ -55,6 +55,7 @@ class Build:
     # A project's own later commits applied onto its tag, as a distribution's package carries them:
     # (repository, commit), the fixes that let an older release build with Debian 12's LLVM and binutils.
     fixes: tuple[tuple[str, str], ...] = ()
+    python_shebang: bool = False  # BCC's tools say #!/usr/bin/python (0.18 to 0.24), not #!/usr/bin/env python
 
     def packages(self) -> tuple[str, ...]:
         llvm: tuple[str, ...] = (f"llvm-{self.llvm}-dev", f"libclang-{self.llvm}-dev", f"clang-{self.llvm}")
@@ -184,10 +185,14 @@ def recipe(b: Build) -> str:
         " -DENABLE_TESTS=OFF -DENABLE_EXAMPLES=OFF -DENABLE_MAN=OFF -DENABLE_LIBDEBUGINFOD=OFF",
         f"make -j{JOBS} -C bcc/build",
         "make -C bcc/build install",
-        # as Debian's and Ubuntu's packages do: the tools' `#!/usr/bin/env python` (`#!/usr/bin/python` in
-        # BCC 0.18) names a command Debian 12 lacks
+        # as Debian's and Ubuntu's packages do: the tools' `#!/usr/bin/env python` (`#!/usr/bin/python`
+        # up to BCC 0.24 at least) names a command Debian 12 lacks
         "find /usr/share/bcc/tools -maxdepth 1 -type f"
-        " -exec sed -i -E '1s|^#!/usr/bin/(env )?python$|#!/usr/bin/python3|' {} +",
+        + (
+            " -exec sed -i -E '1s|^#!/usr/bin/(env )?python$|#!/usr/bin/python3|' {} +"
+            if b.python_shebang
+            else " -exec sed -i '1s|^#!/usr/bin/env python$|#!/usr/bin/python3|' {} +"
+        ),
         "ldconfig",
         # Ubuntu's bpfcc-tools names each tool NAME-bpfcc in /usr/sbin
         'for t in /usr/share/bcc/tools/*; do [ -f "$t" ] && ln -sf "$t" "/usr/sbin/$(basename "$t")-bpfcc"; done',

@@ -22,6 +22,7 @@ BUILT = {
         bcc="v0.18.0",
         llvm=13,
         libbpf="v0.5.0",
+        python_shebang=True,
         fixes=(
             ("bcc", "999939785e28d756e9a44526c76f00b9dc10154b"),  # codegen_llvm.cc
             ("bcc", "5e1be547a37c4539d65e6b059934a076a28271d6"),  # bcc_debug.cc: MCContext
