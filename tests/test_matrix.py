@@ -133,9 +133,10 @@ def test_ubuntu_cells_are_debian_12_chroots_whose_stamp_holds_the_versions_built
     ch = toolchains.toolchain("ubuntu2404")
     assert ch.suite == "bookworm" and ch.build is not None
     assert {"llvm-16-dev", "libbpf-dev"} <= set(ch.include)
-    assert {k: v for k, v in ch.stamp()["source_build"].items() if k != "recipe"} == {
+    assert {k: v for k, v in ch.build.stamp().items() if k != "recipe"} == {
         "distro": "Ubuntu 24.04", "bpftrace": "v0.20.2", "bcc": "v0.29.1", "llvm": 16, "libbpf": "", "fixes": []
     }  # fmt: skip
+    assert ch.stamp()["source_build"] == ch.build.stamp()  # the versions key the cached chroot
     old = toolchains.toolchain("ubuntu2204")
     assert (
         old.build is not None and old.build.llvm <= 14 and "libbpf-dev" not in old.include
