@@ -182,7 +182,13 @@ def test_readme_platforms_line_states_what_tested_on_proves() -> None:
             bad = sum(e["outcome"] in ("failed", "error") for e in row["examples"])
             said = f"{bad} of the {len(row['examples'])} examples fail" if bad else "the whole suite passes"
             assert said in built, f"{row['name']}: the README must say {said!r}"
-            assert bad or row["failed"] == 0, f"{row['name']} has failed tests: the whole suite did not pass"
+            # this test's own failure in a row was about the README of that run, not the toolchain
+            failed = [
+                f
+                for f in row["failures"]
+                if not f.endswith("::" + test_readme_platforms_line_states_what_tested_on_proves.__name__)
+            ]
+            assert bad or not failed, f"{row['name']} has failed tests: the whole suite did not pass"
             continue
         assert row["failed"] == 0, f"{row['name']} has failures: it cannot be called proven"
         release = "unstable" if row["suite"] == "sid" else f"Debian {row['debian'].split('.')[0]}"
