@@ -8,6 +8,8 @@ BPFHOL_DOCS_JOBS  examples run at once (default 3)
 BPFHOL_TIMEOUT_SCALE  multiplies every docs example's timeout (default 1; slow machines, emulated VMs)
 BPFHOL_STATE_DIR  where a running lab keeps its lock and state (see bpfhol.labs.supervisor)
 BPFHOL_MATRIX_CACHE  the toolchain and kernel matrix's cache (default /var/cache/bpfhol-matrix)
+BPFHOL_SOURCES    a directory of git clones (bpftrace/, bcc/, libbpf/) the matrix builds Ubuntu's
+                  toolchains from (default: their upstream repositories)
 BPFHOL_CHROMIUM   the browser the site's tests drive (default /usr/bin/chromium)
 BPFHOL_BROWSER    "no": the machine set-up leaves Chromium out
 CI                set to anything but "", "0", "false" or "no": skips for lack of privileges fail
@@ -109,6 +111,12 @@ CHROMIUM = "/usr/bin/chromium"
 def matrix_cache() -> Path:
     """BPFHOL_MATRIX_CACHE: where the matrix keeps its chroots, kernels and logs."""
     return Path(os.environ.get("BPFHOL_MATRIX_CACHE") or MATRIX_CACHE)
+
+
+def sources() -> Path | None:
+    """BPFHOL_SOURCES: local clones to build toolchains from, or None for the upstream repositories."""
+    value = os.environ.get("BPFHOL_SOURCES", "").strip()
+    return Path(value).resolve() if value else None
 
 
 def chromium() -> str:

@@ -13,6 +13,7 @@ namespace's processes do: nothing is ever unmounted by hand, and nothing is left
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -23,9 +24,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from bpfhol import config, process
+from devtools import source_build
+from devtools.source_build import Build
 
 CACHE = config.matrix_cache()
 STAMP = ".bpfhol-matrix-stamp"
@@ -56,9 +59,12 @@ for f in etc/resolv.conf etc/hosts; do
 done
 exec chroot "$r" "$@"
 """
+# A source-built cell's BCC may be older than 0.26, which finds tracepoints only under debugfs
+# (/sys/kernel/debug/tracing; BCC's dcd8a9ad added tracefs): systemd mounts it on an Ubuntu or
+# Debian machine, and this one, in the namespace only, as that machine would have it.
+ENTER_DEBUGFS = ENTER.replace("exec chroot", 'mount -t debugfs debugfs "$r/sys/kernel/debug"\nexec chroot')
 # Chroot name -> the process holding the mount namespace its commands share while `owned()`.
 _HOLDERS: dict[str, process.Child] = {}
-PR_SET_PDEATHSIG = 1  # prctl(2)
 HOLDER_START = 10.0  # seconds the holder may take to mount and enter the chroot
 
 
@@ -72,6 +78,11 @@ class Chroot:
     name: str
     suite: str
     mirror: str
+    build: Build | None = None  # another distribution's bpftrace and BCC, built from source in it
+
+    @property
+    def include(self) -> list[str]:
+        return [*INCLUDE, *(self.build.packages() if self.build else ())]
 
     @property
     def root(self) -> Path:
@@ -87,8 +98,9 @@ class Chroot:
             "suite": self.suite,
             "mirror": self.mirror,
             "variant": "minbase",
-            "include": list(INCLUDE),
+            "include": self.include,
             "aptopt": list(APT_OPTIONS),
+            **({"source_build": self.build.stamp()} if self.build else {}),
         }
 
 
@@ -123,7 +135,7 @@ def mmdebstrap_command(ch: Chroot, target: Path) -> list[str]:
         "--",
         "mmdebstrap",
         "--variant=minbase",
-        f"--include={','.join(INCLUDE)}",
+        f"--include={','.join(ch.include)}",
         *(f"--aptopt={opt}" for opt in APT_OPTIONS),
         f'--customize-hook=if ls {LOCAL_CAS}/*.crt >/dev/null 2>&1; then cp {LOCAL_CAS}/*.crt "$1{LOCAL_CAS}/";'
         ' chroot "$1" update-ca-certificates >/dev/null; fi',
@@ -144,6 +156,13 @@ def build(ch: Chroot, log: Path) -> None:
             done = subprocess.run(mmdebstrap_command(ch, tmp), stdout=out, stderr=subprocess.STDOUT)
         if done.returncode != 0:
             raise RuntimeError(f"mmdebstrap {ch.suite} failed (exit {done.returncode}); see {log}")
+        if ch.build:
+            built = dataclasses.replace(ch, name=tmp.name)
+
+            def run(argv: list[str], out: IO[str]) -> int:
+                return run_in(built, argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT).returncode
+
+            source_build.build_in(ch.build, tmp, run, log, CACHE / "sources")
         (tmp / STAMP).write_text(json.dumps(ch.stamp()) + "\n")
         if ch.root.exists():
             kill_all_in(ch.root)
@@ -159,7 +178,8 @@ def command_in(ch: Chroot, argv: list[str], env: dict[str, str] | None = None) -
     clean = ["/usr/bin/env", "-i", *(f"{k}={v}" for k, v in {**CLEAN_ENV, **(env or {})}.items()), *argv]
     if holder := _HOLDERS.get(ch.name):
         return ["nsenter", f"--mount=/proc/{holder.pid}/ns/mnt", "--", "chroot", str(ch.root), *clean]
-    return ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", ENTER, "sh", str(ch.root), *clean]
+    enter = ENTER_DEBUGFS if ch.build else ENTER
+    return ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", enter, "sh", str(ch.root), *clean]
 
 
 def run_in(ch: Chroot, argv: list[str], *, env: dict[str, str] | None = None, **kw: Any) -> subprocess.CompletedProcess:

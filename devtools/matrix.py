@@ -26,7 +26,7 @@ from devtools import chroot, kernels, kvm, results, tables, tested_on, toolchain
 from devtools.chroot import say
 from devtools.kernel_run import run_kernel
 from devtools.results import Outcome
-from devtools.toolchain_run import build_missing, run_toolchain
+from devtools.toolchain_run import NoSources, build_missing, run_toolchain
 
 
 class Stopped(Exception):
@@ -125,6 +125,9 @@ def run(args: argparse.Namespace) -> list[Outcome]:
             if isinstance(b := built.get(tc), Exception):
                 raise b
             out.append(_one(args, cell, b, accel))
+        except NoSources as e:
+            say(f"{name}: skipped: {e}")
+            out.append(Outcome(name, toolchains.TOOLCHAINS[tc], skipped=str(e)))
         except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
             say(f"{name}: could not run: {e}")
             out.append(Outcome(name, toolchains.TOOLCHAINS[tc], error=str(e)))
@@ -189,8 +192,9 @@ def main(argv: list[str]) -> int:
         say(f"stopped ({str(e) or 'Ctrl-C'}); nothing left running")
         return 130
     print()
-    print(tables.table(outcomes))
-    for r in outcomes:
+    ran = [r for r in outcomes if not r.skipped]  # a skipped cell said why in its one line
+    print(tables.table(ran))
+    for r in ran:
         for line in tables.details(r):
             print(line)
     say(f"{len(outcomes)} {'kernels' if args.kernels else 'toolchains'} in {time.monotonic() - t0:.0f} s")

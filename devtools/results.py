@@ -45,6 +45,7 @@ class Outcome:
     sources: dict[str, Any] = field(default_factory=dict)  # for a kernel run: devtools.kernel_sources' verdict
     partial: bool = False  # only some examples ran (-k): they update the last full run's results
     accel: str = ""  # for a kernel run: kvm or tcg (devtools.kvm)
+    skipped: str = ""  # why the cell did not run though nothing failed (its sources cannot be had)
 
     def count(self, outcome: str) -> int:
         same = {"failed": FAILED}.get(outcome, (outcome,))
@@ -55,6 +56,8 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
+        if self.skipped:
+            return True
         return (
             not self.error
             and self.exitstatus == 0
@@ -179,7 +182,7 @@ def write_result(results: list[Outcome], path: Path, keep: bool = True) -> dict[
             kept = {}
     sha = commit()
     for r in results:
-        if not r.error:
+        if not r.error and not r.skipped:
             new = as_json(r, sha)
             kept[r.name] = _updated(new, kept.get(r.name)) if r.partial else new
     result = ordered(kept)

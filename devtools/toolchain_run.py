@@ -17,7 +17,7 @@ from typing import Any
 
 from bpfhol import config, labs, process
 from bpfhol.labs.syscalls import NAME_POOL
-from devtools import chroot
+from devtools import chroot, source_build
 from devtools import report as suite_report
 from devtools.chroot import Chroot, say
 from devtools.results import Outcome
@@ -51,20 +51,29 @@ def other_workloads() -> list[str]:
     return found
 
 
+class NoSources(Exception):
+    """A cell built from source whose sources cannot be had: it is skipped, not failed."""
+
+
 def build_missing(names: list[str], rebuild: bool) -> dict[str, float | Exception]:
     """Build every chroot not built yet, all at once (they share no state): name -> seconds or error."""
     todo = [toolchain(n) for n in names if rebuild or not chroot.is_built(toolchain(n))]
+    done: dict[str, float | Exception] = {}
+    for ch in list(todo):
+        if ch.build and (reason := source_build.unavailable(ch.build)):
+            done[ch.name] = NoSources(reason)
+            todo.remove(ch)
     chroot.CACHE.mkdir(parents=True, exist_ok=True)
 
     def one(ch: Chroot) -> float:
         log = chroot.CACHE / f"{ch.name}-build.log"
         log.write_text("")
-        say(f"{ch.name}: building a {ch.suite} chroot in {ch.root} (mmdebstrap, minbase; log {log})")
+        built = f"; then {ch.build.distro}'s bpftrace and BCC from source" if ch.build else ""
+        say(f"{ch.name}: building a {ch.suite} chroot in {ch.root} (mmdebstrap, minbase{built}; log {log})")
         t = time.monotonic()
         chroot.build(ch, log)
         return time.monotonic() - t
 
-    done: dict[str, float | Exception] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, len(todo)))
     try:
         futures = {ch.name: pool.submit(one, ch) for ch in todo}

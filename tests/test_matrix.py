@@ -118,9 +118,89 @@ def test_each_cell_runs_once_and_a_failed_build_is_reported_not_raised(monkeypat
         lambda name, **kw: ran.append(name) or results.Outcome(name, toolchains.TOOLCHAINS[name], exitstatus=0),
     )
     outcomes = matrix.run(matrix.parse([]))
-    assert ran == ["debian12", "unstable"]
+    assert ran == ["debian12", "unstable", "ubuntu2404", "ubuntu2204"]
     assert [(o.name, o.error) for o in outcomes] == [
         ("debian12", ""),
         ("debian13", "mmdebstrap trixie failed"),
         ("unstable", ""),
+        ("ubuntu2404", ""),
+        ("ubuntu2204", ""),
     ]
+
+
+def test_ubuntu_cells_are_debian_12_chroots_whose_stamp_holds_the_versions_built() -> None:
+    assert matrix.parse(["bookworm"]).names == ["debian12"]  # a suite names its Debian cell only
+    ch = toolchains.toolchain("ubuntu2404")
+    assert ch.suite == "bookworm" and ch.build is not None
+    assert {"llvm-16-dev", "libbpf-dev"} <= set(ch.include)
+    assert {k: v for k, v in ch.build.stamp().items() if k != "recipe"} == {
+        "distro": "Ubuntu 24.04", "bpftrace": "v0.20.2", "bcc": "v0.29.1", "llvm": 16, "libbpf": "", "fixes": []
+    }  # fmt: skip
+    assert ch.stamp()["source_build"] == ch.build.stamp()  # the versions key the cached chroot
+    old = toolchains.toolchain("ubuntu2204")
+    assert (
+        old.build is not None and old.build.llvm <= 14 and "libbpf-dev" not in old.include
+    )  # bpftrace 0.14: libbpf 0.x
+    assert "source_build" not in toolchains.toolchain("debian12").stamp()  # a Debian cell's stamp is unchanged
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def _repo(path: Path, tag: str, submodule: str = "") -> str:
+    """A clone with one commit tagged `tag` (with a gitlink to `submodule` at BCC's libbpf path): its commit."""
+    _git("init", "-q", str(path))
+    (path / "README").write_text(f"{path.name} {tag}\n")
+    _git("-C", str(path), "add", "README")
+    if submodule:
+        _git("-C", str(path), "update-index", "--add", "--cacheinfo", f"160000,{submodule},src/cc/libbpf")
+    _git("-C", str(path), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", tag)
+    _git("-C", str(path), "tag", tag)
+    return _git("-C", str(path), "rev-parse", "HEAD")
+
+
+def test_without_their_sources_the_ubuntu_cells_are_skipped_saying_why_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(chroot, "CACHE", tmp_path / "cache")
+    monkeypatch.setenv("BPFHOL_SOURCES", str(tmp_path / "src"))
+    outcomes = matrix.run(matrix.parse(["ubuntu2404", "ubuntu2204"]))
+    assert [(o.name, o.ok) for o in outcomes] == [("ubuntu2404", True), ("ubuntu2204", True)]
+    lines = capsys.readouterr().out.splitlines()
+    setting = f"BPFHOL_SOURCES={tmp_path / 'src'}"
+    assert lines == [
+        f"[matrix] ubuntu2404: skipped: no bcc sources: {setting} has no bcc/ clone with v0.29.1",
+        f"[matrix] ubuntu2204: skipped: no bcc sources: {setting} has no bcc/ clone with v0.18.0",
+    ]
+    out = tmp_path / "result.json"
+    results.write_result(outcomes, out)
+    assert json.loads(out.read_text())["toolchains"] == []  # nothing ran: nothing recorded
+    assert not (tmp_path / "cache" / "ubuntu2404").exists()
+
+
+def test_local_clones_give_the_tags_and_bccs_libbpf_at_the_commit_its_tree_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from devtools import source_build
+
+    src = tmp_path / "src"
+    build = toolchains.BUILT["ubuntu2404"]
+    libbpf = _repo(src / "libbpf", "v1.2.0")
+    _repo(src / "bcc", build.bcc, submodule="0" * 39 + "1")
+    _repo(src / "bpftrace", build.bpftrace)
+    monkeypatch.setenv("BPFHOL_SOURCES", str(src))
+    assert (
+        source_build.unavailable(build)
+        == f"no libbpf sources: BPFHOL_SOURCES={src} has no libbpf/ clone with {'0' * 39}1"
+    )
+    subprocess.run(["rm", "-rf", str(src / "bcc")], check=True)
+    _repo(src / "bcc", build.bcc, submodule=libbpf)
+    assert source_build.unavailable(build) == ""
+    root = tmp_path / "root"
+    source_build.put_sources(build, root, tmp_path / "cache")
+    tree = root / source_build.SRC
+    assert (tree / "bcc/README").read_text() == f"bcc {build.bcc}\n"
+    assert (tree / "bcc/src/cc/libbpf/README").read_text() == "libbpf v1.2.0\n"
+    assert (tree / "bpftrace/README").read_text() == f"bpftrace {build.bpftrace}\n"
+    assert not (tmp_path / "cache").exists()  # local clones: nothing fetched
