@@ -221,49 +221,12 @@ def check(exercise: str, file: str, seconds: float = DEFAULT_SECONDS, seed: int 
             ref = _Reference(program(ex.reference, key))
             if not ref.wait_attached(COMPILE_ALLOWANCE):
                 run.notes.append("the reference trace could not start: judged against the answer key alone")
-        argv = []
-        if ex.subject is not None:  # the page's programs take the process's pid as $1
-            argv = [str(run.lab.pids[ex.subject])]
-            run.notes.append(f"ran with {ex.subject}'s pid, {argv[0]}, as its argument ($1, sys.argv[1])")
-        result = run_program(
-            kind,
-            source,
-            run=seconds,
-            timeout=seconds + COMPILE_ALLOWANCE,
-            cwd=path.resolve().parent,
-            on_start=lambda pid, tmp: run_dir.append(tmp),
-            argv=argv,
-            as_file=path,  # a BCC program runs from the learner's file: tracebacks name it
-        )
-        run.result = result
-        if result.flooded:  # its output was cut short: nothing to judge
-            raise CannotJudge(
-                f"your program was {result.how} in {result.elapsed:.1f} s: print what it found "
-                "once, at the end (bpftrace prints its maps at exit)"
-            )
-        ok_run = result.interrupted or result.timed_out or (result.returncode == 0 and _meaningful(result.stdout))
+        result = _run_learners(run, source, run_dir)
         if ref is not None:
             run.reference = ref.stop()
             if run.reference is None:
                 run.notes.append("the reference trace gave nothing: judged against the answer key alone")
-        if not ok_run:
-            if result.returncode not in (0, None):
-                raise _failure(run, result, source, run_dir[0] if run_dir else None)
-            raise CannotJudge(
-                f"your program ended by itself after {result.elapsed:.1f} s without printing "
-                "anything: it must trace until Ctrl-C (or an exit() after a while) and print "
-                "what it found"
-            )
-        if not _meaningful(result.stdout):
-            err = _clean_stderr(result.stderr, run_dir[0] if run_dir else None, path)
-            raise CannotJudge(
-                f"your program printed nothing in {seconds:g} s of tracing and Ctrl-C: print "
-                "your maps or results (bpftrace prints its maps at exit)" + (f"\nits errors:\n{err}" if err else "")
-            )
-        if result.timed_out:
-            run.notes.append("your program did not end after Ctrl-C and was killed: judged on what it printed")
-        elif not result.interrupted:
-            run.notes.append(f"your program ended by itself after {result.elapsed:.1f} s")
+        _judgeable(run, result, source, run_dir)
         verdict = grade(ex.id, result.stdout, key, run.reference, source=source, kind=kind, pids=run.lab.pids)
         verdict.notes[:0] = run.notes
         return verdict, run
@@ -283,6 +246,55 @@ def check(exercise: str, file: str, seconds: float = DEFAULT_SECONDS, seed: int 
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         run.elapsed = time.monotonic() - run.started
+
+
+def _run_learners(run: Run, source: str, run_dir: list[str]) -> RunResult:
+    """The learner's program, as the docs suite runs the course's own: for `run.seconds` of tracing."""
+    ex, lab = run.exercise, run.lab
+    assert lab is not None  # started before the program runs
+    argv = []
+    if ex.subject is not None:  # the page's programs take the process's pid as $1
+        argv = [str(lab.pids[ex.subject])]
+        run.notes.append(f"ran with {ex.subject}'s pid, {argv[0]}, as its argument ($1, sys.argv[1])")
+    run.result = run_program(
+        run.kind,
+        source,
+        run=run.seconds,
+        timeout=run.seconds + COMPILE_ALLOWANCE,
+        cwd=run.path.resolve().parent,
+        on_start=lambda pid, tmp: run_dir.append(tmp),
+        argv=argv,
+        as_file=run.path,  # a BCC program runs from the learner's file: tracebacks name it
+    )
+    return run.result
+
+
+def _judgeable(run: Run, result: RunResult, source: str, run_dir: list[str]) -> None:
+    """Raise CannotJudge unless the program traced and printed something to judge; note how it ended."""
+    if result.flooded:  # its output was cut short: nothing to judge
+        raise CannotJudge(
+            f"your program was {result.how} in {result.elapsed:.1f} s: print what it found "
+            "once, at the end (bpftrace prints its maps at exit)"
+        )
+    ok_run = result.interrupted or result.timed_out or (result.returncode == 0 and _meaningful(result.stdout))
+    if not ok_run:
+        if result.returncode not in (0, None):
+            raise _failure(run, result, source, run_dir[0] if run_dir else None)
+        raise CannotJudge(
+            f"your program ended by itself after {result.elapsed:.1f} s without printing "
+            "anything: it must trace until Ctrl-C (or an exit() after a while) and print "
+            "what it found"
+        )
+    if not _meaningful(result.stdout):
+        err = _clean_stderr(result.stderr, run_dir[0] if run_dir else None, run.path)
+        raise CannotJudge(
+            f"your program printed nothing in {run.seconds:g} s of tracing and Ctrl-C: print "
+            "your maps or results (bpftrace prints its maps at exit)" + (f"\nits errors:\n{err}" if err else "")
+        )
+    if result.timed_out:
+        run.notes.append("your program did not end after Ctrl-C and was killed: judged on what it printed")
+    elif not result.interrupted:
+        run.notes.append(f"your program ended by itself after {result.elapsed:.1f} s")
 
 
 def _report(verdict: Verdict, run: Run) -> str:

@@ -8,41 +8,14 @@ supervisor (bpfhol.labs.supervisor) runs any of them; bpfhol.labs.process starts
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable
-
 from bpfhol.errors import UsageError
-from workloads.common import Workload
+from bpfhol.labs import io, mystery, syscalls
+from bpfhol.labs.spec import LabSpec
+
+__all__ = ["LABS", "LabSpec", "get", "known"]
 
 
-@dataclass(frozen=True)
-class LabSpec:
-    name: str
-    title: str
-    summary: str
-    page: str  # the lab's first page, relative to docs/
-    seed_max: int
-    workloads: Callable[[int], list[Workload]]  # for a seed
-    answer_key: Callable[[int], dict[str, Any]]  # for a seed, computed here: never parsed from output
-    describe: Callable[[dict[str, Any]], str]  # an answer key, for people
-    scenario_name: Callable[[int], str]
-
-    def comms(self, seed: int) -> tuple[str, ...]:
-        """The workloads' process names for a seed, in the order they start."""
-        return tuple(w.comm for w in self.workloads(seed))
-
-    def check_seed(self, seed: int) -> None:
-        if not 0 <= seed <= self.seed_max:
-            raise UsageError(f"--seed must be between 0 and {self.seed_max} (got {seed})")
-
-
-def _registry() -> dict[str, LabSpec]:
-    from bpfhol.labs import io, mystery, syscalls
-
-    return {lab.name: lab for lab in (syscalls.LAB, io.LAB, mystery.LAB)}
-
-
-LABS: dict[str, LabSpec] = _registry()
+LABS: dict[str, LabSpec] = {lab.name: lab for lab in (syscalls.LAB, io.LAB, mystery.LAB)}
 
 
 def known() -> str:

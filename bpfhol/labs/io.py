@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bpfhol.labs import LabSpec
 from bpfhol.labs.seeded import chooser, hist_bucket, key_header, log2_bucket, scenario_name, syscall_nr
+from bpfhol.labs.spec import LabSpec
 from workloads import chatty, common, digest, pipewait
 
 SEED_MAX = 999

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bpfhol.labs import LabSpec
 from bpfhol.labs.seeded import chooser, hist_bucket, key_header, scenario_name, syscall_nr
+from bpfhol.labs.spec import LabSpec
 from workloads import common, reportd
 
 SEED_MAX = 999

@@ -18,8 +18,8 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from bpfhol.labs import LabSpec
 from bpfhol.labs.seeded import draw_names, scenario_name
+from bpfhol.labs.spec import LabSpec
 from workloads import closeall, common, mapit, oldopen, opener, tempfiles
 
 SEED_MAX = 999
@@ -128,37 +128,42 @@ def _pct(v: float) -> float | int:
     return int(v) if v == int(v) else round(v, 2)
 
 
+def _mmap_key(sc: Scenario, page: int) -> dict[str, Any]:
+    """The mmap exercises' part of the key: who maps, which sizes, how shared."""
+    anon = mmap.MAP_ANONYMOUS
+    by_type = pages_by_type(sc)
+    return {
+        "comm": sc.names["mmap"],
+        "calls_per_second": mapit.CALLS_PER_SECOND,
+        "pages": sorted(set(sc.pages)),
+        "sizes_kib": [p * page // 1024 for p in sorted(set(sc.pages))],
+        "sizes_bytes": [p * page for p in sorted(set(sc.pages))],
+        "shared_percent": _pct(sc.shared_percent),
+        "private_percent": _pct(100.0 - sc.shared_percent),
+        "pattern": sc.pattern,
+        "flags_shared": hex(mmap.MAP_SHARED | anon),
+        "flags_private": hex(mmap.MAP_PRIVATE | anon),
+        "prot": hex(mmap.PROT_READ | mmap.PROT_WRITE),
+        "unmaps_all": True,
+        "shared_sizes_bytes": [p * page for p in by_type["S"]],
+        "private_sizes_bytes": [p * page for p in by_type["P"]],
+        "shared_sizes_kib": [p * page // 1024 for p in by_type["S"]],
+        "private_sizes_kib": [p * page // 1024 for p in by_type["P"]],
+    }
+
+
 def answer_key(seed: int) -> dict[str, Any]:
     """What the exercises find on this machine for this seed (sizes follow the page size)."""
     sc = scenario(seed)
     page = mmap.PAGESIZE
     arch = platform.machine()
-    anon = mmap.MAP_ANONYMOUS
-    by_type = pages_by_type(sc)
     return {
         "seed": sc.seed,
         "scenario": sc.name,
         "page_size": page,
         "page_kib": page // 1024,
         "arch": arch,
-        "mmap": {
-            "comm": sc.names["mmap"],
-            "calls_per_second": mapit.CALLS_PER_SECOND,
-            "pages": sorted(set(sc.pages)),
-            "sizes_kib": [p * page // 1024 for p in sorted(set(sc.pages))],
-            "sizes_bytes": [p * page for p in sorted(set(sc.pages))],
-            "shared_percent": _pct(sc.shared_percent),
-            "private_percent": _pct(100.0 - sc.shared_percent),
-            "pattern": sc.pattern,
-            "flags_shared": hex(mmap.MAP_SHARED | anon),
-            "flags_private": hex(mmap.MAP_PRIVATE | anon),
-            "prot": hex(mmap.PROT_READ | mmap.PROT_WRITE),
-            "unmaps_all": True,
-            "shared_sizes_bytes": [p * page for p in by_type["S"]],
-            "private_sizes_bytes": [p * page for p in by_type["P"]],
-            "shared_sizes_kib": [p * page // 1024 for p in by_type["S"]],
-            "private_sizes_kib": [p * page // 1024 for p in by_type["P"]],
-        },
+        "mmap": _mmap_key(sc, page),
         "open": {
             "opener": {
                 "comm": sc.names["opener"],
