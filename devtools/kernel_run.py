@@ -14,7 +14,7 @@ from typing import Any
 from bpfhol import config
 from devtools import chroot, kernel_sources, kernels, kvm
 from devtools.chroot import Chroot, say
-from devtools.results import Outcome
+from devtools.results import CellResult
 from devtools.toolchain_run import prepare, set_up, versions
 from devtools.toolchains import toolchain
 
@@ -47,7 +47,7 @@ def kvm_estimate(times: dict[str, Any], accel: kvm.Accel) -> dict[str, float]:
     return out
 
 
-def prepare_host_side(ch: Chroot, result: Outcome, log_name: str) -> str:
+def prepare_host_side(ch: Chroot, result: CellResult, log_name: str) -> str:
     """The chroot made ready on the host's kernel: the guest kernel's release."""
     prepare(ch)
     log = chroot.CACHE / log_name
@@ -70,12 +70,12 @@ def run_kernel(
     built: float | None = None,
     only: str = "",
     capture: bool = False,
-) -> Outcome:
+) -> CellResult:
     """The docs examples in a VM booted with Debian's kernel of that series, the toolchain's chroot as root."""
     ch = toolchain(k.toolchain)
     log = chroot.CACHE / f"{k.result_name}.log"
     log.write_text("")
-    result = Outcome(k.result_name, ch.suite, log=str(log), vm=k.series, partial=bool(only), accel=accel.name)
+    result = CellResult(k.result_name, ch.suite, log=str(log), vm=k.series, partial=bool(only), accel=accel.name)
     t0 = time.monotonic()
     if not chroot.is_built(ch):
         raise RuntimeError(f"no {ch.suite} chroot in {ch.root}; see {log.with_name(k.toolchain + '-build.log')}")
@@ -107,7 +107,7 @@ def _phases(times: dict[str, float]) -> str:
     return ", ".join(f"{k} {v:.0f} s" for k, v in times.items()) + f" = {sum(times.values()) / 60:.1f} min"
 
 
-def read_guest_report(result: Outcome, guest: dict[str, Any], rc: int | None, timeout: float, log_name: str) -> None:
+def read_guest_report(result: CellResult, guest: dict[str, Any], rc: int | None, timeout: float, log_name: str) -> None:
     """What the guest wrote, into the outcome; why there is nothing, when there is nothing."""
     times = guest["times"]
     report = guest["report"] or {}

@@ -104,7 +104,7 @@ def defined_anywhere(tree: Path, symbol: str) -> list[str]:
     return found
 
 
-def check(tree: Path, series: str, rows: list[Row]) -> list[str]:
+def mismatches(tree: Path, series: str, rows: list[Row]) -> list[str]:
     """What the table gets wrong for this series (empty when every cell holds)."""
     wrong = []
     for row in rows:
@@ -171,7 +171,7 @@ def verify(ch: Chroot, release: str) -> dict[str, Any]:
     series = series_of(release)
     tree, source = source_tree(ch, series)
     rows = table()
-    wrong = check(tree, series, rows)
+    wrong = mismatches(tree, series, rows)
     return {"series": series, "source": source, "checked": len(rows), "wrong": wrong}
 
 

@@ -25,7 +25,7 @@ from bpfhol import config
 from devtools import chroot, kernels, kvm, results, tables, tested_on, toolchains
 from devtools.chroot import say
 from devtools.kernel_run import run_kernel
-from devtools.results import Outcome
+from devtools.results import CellResult
 from devtools.toolchain_run import NoSources, build_missing, run_toolchain
 
 
@@ -102,7 +102,9 @@ def _raise_stopped(signum: int, frame: object) -> None:
     raise Stopped(signal.Signals(signum).name)
 
 
-def _one(args: argparse.Namespace, cell: str | kernels.Kernel, built: float | None, accel: kvm.Accel | None) -> Outcome:
+def _one(
+    args: argparse.Namespace, cell: str | kernels.Kernel, built: float | None, accel: kvm.Accel | None
+) -> CellResult:
     """One toolchain (a name) or one kernel."""
     if isinstance(cell, str):
         return run_toolchain(cell, full=args.full, built=built, quiet=args.wait_quiet)
@@ -111,9 +113,9 @@ def _one(args: argparse.Namespace, cell: str | kernels.Kernel, built: float | No
     return run_kernel(cell, accel, timeout=timeout, built=built, only=args.only, capture=args.capture)
 
 
-def run(args: argparse.Namespace) -> list[Outcome]:
+def run(args: argparse.Namespace) -> list[CellResult]:
     """Build what is missing, then each cell, one after another: a run wants a quiet machine."""
-    out: list[Outcome] = []
+    out: list[CellResult] = []
     built = build_missing(args.names, args.rebuild)
     accel = kvm.detect() if args.kernels else None
     if accel:
@@ -127,14 +129,14 @@ def run(args: argparse.Namespace) -> list[Outcome]:
             out.append(_one(args, cell, b, accel))
         except NoSources as e:
             say(f"{name}: skipped: {e}")
-            out.append(Outcome(name, toolchains.TOOLCHAINS[tc], skipped=str(e)))
+            out.append(CellResult(name, toolchains.TOOLCHAINS[tc], skipped=str(e)))
         except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
             say(f"{name}: could not run: {e}")
-            out.append(Outcome(name, toolchains.TOOLCHAINS[tc], error=str(e)))
+            out.append(CellResult(name, toolchains.TOOLCHAINS[tc], error=str(e)))
     return out
 
 
-def write(outcomes: list[Outcome], args: argparse.Namespace) -> None:
+def write(outcomes: list[CellResult], args: argparse.Namespace) -> None:
     if args.no_result:
         return
     if args.output:  # one job's cells, merged later with the others

@@ -31,7 +31,7 @@ FAILED = ("failed", "error")
 
 
 @dataclass
-class Outcome:
+class CellResult:
     name: str
     suite: str
     versions: dict[str, str] = field(default_factory=dict)
@@ -91,7 +91,7 @@ def _example(e: dict[str, Any], vm: bool) -> dict[str, Any]:
     return {k: e[k] for k in keys if k in e}
 
 
-def as_json(r: Outcome, commit: str) -> dict[str, Any]:
+def as_json(r: CellResult, commit: str) -> dict[str, Any]:
     """One cell's entry of the result file."""
     entry: dict[str, Any] = {
         "name": r.name,
@@ -172,7 +172,7 @@ def commit() -> str:
     ).stdout.strip()
 
 
-def write_result(results: list[Outcome], path: Path, keep: bool = True) -> dict[str, Any]:
+def write_result(results: list[CellResult], path: Path, keep: bool = True) -> dict[str, Any]:
     """Replace the cells that ran in the result file; keep the others (unless not `keep`), in matrix order."""
     kept: dict[str, dict[str, Any]] = {}
     if keep and path.is_file():

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from devtools.results import Outcome
+from devtools.results import CellResult
 
 
-def table(results: list[Outcome]) -> str:
+def table(results: list[CellResult]) -> str:
     head = ("toolchain", "Debian", "bpftrace", "BCC", "Python", "passed", "failed", "skipped", "wall")
     rows = [head]
     for r in results:
@@ -17,14 +17,14 @@ def table(results: list[Outcome]) -> str:
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
 
 
-def _tests(r: Outcome) -> list[str]:
+def _tests(r: CellResult) -> list[str]:
     lines = [f"  {r.name}: FAILED {t['id']}" for t in r.tests if t["outcome"] in ("failed", "error")]
     lines += [f"  {r.name}: skipped {t['id']}: {t.get('reason', '')}" for t in r.tests if t["outcome"] == "skipped"]
     lines += [f"  {r.name}: WARNING in {snippet}: {w}" for snippet, w in r.warnings()]
     return lines
 
 
-def _sources(r: Outcome) -> list[str]:
+def _sources(r: CellResult) -> list[str]:
     if not r.sources:
         return []
     wrong, checked = r.sources.get("wrong", []), r.sources.get("checked", 0)
@@ -34,7 +34,7 @@ def _sources(r: Outcome) -> list[str]:
     return [line + " as the page says", *(f"  {r.name}: WRONG: {w}" for w in wrong)]
 
 
-def details(r: Outcome) -> list[str]:
+def details(r: CellResult) -> list[str]:
     lines = _tests(r) + _sources(r)
     if r.error:
         lines.append(f"  {r.name}: could not run: {r.error}")

@@ -20,7 +20,7 @@ from bpfhol.labs.syscalls import NAME_POOL
 from devtools import chroot, source_build
 from devtools import report as suite_report
 from devtools.chroot import Chroot, say
-from devtools.results import Outcome
+from devtools.results import CellResult
 from devtools.toolchains import toolchain
 
 REPORT = "tmp/matrix-report"  # inside the chroot: REPORT-PART.jsonl for each part of the suite (devtools.report)
@@ -194,11 +194,11 @@ def wait_quiet(name: str, seconds: float) -> list[str]:
     return busy
 
 
-def run_toolchain(name: str, *, full: bool, built: float | None = None, quiet: float = 0.0) -> Outcome:
+def run_toolchain(name: str, *, full: bool, built: float | None = None, quiet: float = 0.0) -> CellResult:
     ch = toolchain(name)
     log = chroot.CACHE / f"{name}.log"
     log.write_text("")
-    result = Outcome(name, ch.suite, log=str(log))
+    result = CellResult(name, ch.suite, log=str(log))
     t0 = time.monotonic()
     if built is not None:
         result.timings["build"] = built

@@ -75,7 +75,7 @@ def test_the_source_check_finds_a_moved_a_missing_and_an_unexpected_definition(t
             "arch/x86/entry/entry_64.S": "SYM_CODE_START(entry_SYSCALL_64)\n",
         },
     )
-    assert kernel_sources.check(old, "6.1", rows) == []
+    assert kernel_sources.mismatches(old, "6.1", rows) == []
     new = _tree(
         tmp_path / "7.2",
         {
@@ -84,16 +84,16 @@ def test_the_source_check_finds_a_moved_a_missing_and_an_unexpected_definition(t
             "arch/x86/entry/entry_64.S": "SYM_CODE_START(entry_SYSCALL_64)\n",
         },
     )
-    wrong = kernel_sources.check(new, "7.2", rows)
+    wrong = kernel_sources.mismatches(new, "7.2", rows)
     assert len(wrong) == 2
     assert "do_work() is not defined in include/linux/entry-common.h in Linux 7.2" in wrong[0]
     assert wrong[0].endswith("but in kernel/entry/common.c")
     assert "no file include/linux/tracepoint.h" in wrong[1]
     (old / "include/linux/tracepoint.h").write_text("#define NEW_MACRO(name) x\n")
-    assert kernel_sources.check(old, "6.1", rows) == [
+    assert kernel_sources.mismatches(old, "6.1", rows) == [
         f"line {rows[1].line}: NEW_MACRO is defined in Linux 6.1 (include/linux/tracepoint.h)"
     ]
-    assert kernel_sources.check(old, "6.12", rows) == ["the table has no column for Linux 6.12"]
+    assert kernel_sources.mismatches(old, "6.12", rows) == ["the table has no column for Linux 6.12"]
 
 
 def test_a_kernel_run_gets_its_own_table_and_column_on_the_tested_on_page() -> None:
@@ -152,9 +152,9 @@ def test_only_outputs_of_kernel_scoped_examples_come_back_from_a_capture() -> No
     assert "syscalls/deep-detach-cost.out" not in scoped  # runs everywhere: the reference's output
 
 
-def _entry(outcomes: dict[int, str]) -> results.Outcome:
+def _entry(outcomes: dict[int, str]) -> results.CellResult:
     versions = {"debian": "12.15", "bpftrace": "0.17.0", "bcc": "0.26.0", "python": "3.11.2", "arch": "x86_64"}
-    r = results.Outcome("debian12-linux6.1", "bookworm", vm="6.1", versions={**versions, "kernel": "6.1.0-50-amd64"})
+    r = results.CellResult("debian12-linux6.1", "bookworm", vm="6.1", versions={**versions, "kernel": "6.1.0-50-amd64"})
     r.examples = [
         {"page": "docs/a.md", "line": n, "snippet": "s", "outcome": o, "reason": "", "warnings": []}
         for n, o in outcomes.items()
@@ -262,9 +262,9 @@ def test_a_kernel_cell_gets_the_detected_accelerator_and_its_timeout(monkeypatch
     monkeypatch.setattr(matrix, "build_missing", lambda names, rebuild: {})
     monkeypatch.setattr(matrix.kvm, "detect", lambda: tcg)
 
-    def fake(k: kernels.Kernel, accel: kvm.Accel, *, timeout: float, **kw: object) -> results.Outcome:
+    def fake(k: kernels.Kernel, accel: kvm.Accel, *, timeout: float, **kw: object) -> results.CellResult:
         seen.append((k.series, accel.name, timeout))
-        return results.Outcome(k.result_name, "bookworm", vm=k.series, accel=accel.name)
+        return results.CellResult(k.result_name, "bookworm", vm=k.series, accel=accel.name)
 
     monkeypatch.setattr(matrix, "run_kernel", fake)
     matrix.run(matrix.parse(["--kernel", "6.1"]))

@@ -115,7 +115,7 @@ def test_each_cell_runs_once_and_a_failed_build_is_reported_not_raised(monkeypat
     monkeypatch.setattr(
         matrix,
         "run_toolchain",
-        lambda name, **kw: ran.append(name) or results.Outcome(name, toolchains.TOOLCHAINS[name], exitstatus=0),
+        lambda name, **kw: ran.append(name) or results.CellResult(name, toolchains.TOOLCHAINS[name], exitstatus=0),
     )
     outcomes = matrix.run(matrix.parse([]))
     assert ran == ["debian12", "unstable", "ubuntu2404", "ubuntu2204"]

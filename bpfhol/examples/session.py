@@ -63,7 +63,7 @@ class LabUnavailable(Exception):
 
 
 @dataclass
-class Outcome:
+class KeyedResult:
     """One example's run, with the answer key of the lab it ran against (None without a lab)."""
 
     result: RunResult
@@ -77,7 +77,7 @@ class DocsRun:
         self.examples = examples
         self.seed = config.seed() if seed is None else seed
         self.jobs = jobs or config.docs_jobs()
-        self.futures: dict[str, Future[Outcome]] = {}
+        self.futures: dict[str, Future[KeyedResult]] = {}
         self.labs: dict[str, LabProcess | LabError] = {}
         self.wall: float = 0.0
         self.tracker = Tracker()
@@ -141,7 +141,7 @@ class DocsRun:
             self._current = None
             self._turn.notify_all()
 
-    def _run(self, ex: Example) -> Outcome:
+    def _run(self, ex: Example) -> KeyedResult:
         if ex.lab is None:
             return self._run_in(ex, None)
         self._take_turn(ex.lab)
@@ -150,7 +150,7 @@ class DocsRun:
         finally:
             self._done_with(ex.lab)
 
-    def _run_in(self, ex: Example, lab: LabProcess | None) -> Outcome:
+    def _run_in(self, ex: Example, lab: LabProcess | None) -> KeyedResult:
         key = lab.key if lab else None
         # Arguments may name a running workload: {pid.gatewayd}.
         argv = (
@@ -164,9 +164,9 @@ class DocsRun:
             )
         finally:
             self._lock.release(ex.spec.exclusive)
-        return Outcome(result, key)
+        return KeyedResult(result, key)
 
-    def outcome(self, ex: Example) -> Outcome:
+    def outcome(self, ex: Example) -> KeyedResult:
         return self.futures[ex.id].result()
 
     def done(self) -> list[tuple[Example, RunResult]]:
