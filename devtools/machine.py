@@ -18,8 +18,20 @@ from bpfhol import config
 VENV = config.ROOT / ".venv"
 LINK = Path("/usr/local/bin/bpfhol")  # `sudo bpfhol ...` as the course writes it: sudo's secure_path has it
 # linux-libc-dev: the syscall tables (asm/unistd_64.h) some examples read; strace: the deep dive.
+# gcc, libc6-dev: the primer compiles a small C program to show a user stack.
 # graphviz: dot renders the figures (devtools/figures.py), and their test re-renders them.
-PACKAGES = ("ca-certificates", "python3", "python3-venv", "sudo", "procps", "strace", "linux-libc-dev", "graphviz")
+PACKAGES = (
+    "ca-certificates",
+    "python3",
+    "python3-venv",
+    "sudo",
+    "procps",
+    "strace",
+    "linux-libc-dev",
+    "graphviz",
+    "gcc",
+    "libc6-dev",
+)
 TRACERS = ("bpftrace", "bpfcc-tools", "python3-bpfcc")
 BCC_PROBE = 'from bcc import BPF\nBPF(text="TRACEPOINT_PROBE(syscalls, sys_enter_getpid) { return 0; }")\n'
 
