@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -20,8 +21,8 @@ from tests.site.htmltree import Element
 
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 375, "height": 740}
+DESKTOP = {"width": 1366, "height": 768}  # a laptop
+PHONE = {"width": 390, "height": 844}  # a phone
 SCREENSHOT = ROOT / "docs" / "assets" / "screenshot-solution.png"
 
 # Opens every <details> around an element and selects every tab it sits in (setup, not the thing tested).
@@ -245,9 +246,10 @@ class Tour:
 
 
 @pytest.fixture(scope="module")
-def tour(site: Site, base_url: str, browser) -> Tour:
-    """Every page visited once: loaded at desktop width until search is ready, then narrowed to a
-    phone's width with every solution open."""
+def tour(site: Site, base_url: str, browser, shots_dir: Path) -> Tour:
+    """Every page visited once: loaded at a laptop's width until search is ready, then narrowed to a
+    phone's width with every solution open; at each width, a screenshot (BPFHOL_SCREENSHOTS keeps them)
+    and whether the page scrolls sideways (code blocks scroll inside themselves, which is fine)."""
     tour = Tour()
     with browser_page(browser, base_url, viewport=DESKTOP) as (page, visit):
         for target in site.pages:
@@ -255,13 +257,17 @@ def tour(site: Site, base_url: str, browser) -> Tour:
             page.goto(base_url + target.rel)
             # The last thing a page loads is the search index, in a worker: wait until search is ready.
             page.wait_for_function(SEARCH_READY_JS, timeout=10_000)
-            page.set_viewport_size(PHONE)
-            page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-            body, document, viewport = page.evaluate(
-                "[document.body.scrollWidth, document.documentElement.scrollWidth, window.innerWidth]"
-            )
-            if max(body, document) > viewport:
-                tour.too_wide[target.rel] = [body, document, viewport]
+            for size in (DESKTOP, PHONE):
+                page.set_viewport_size(size)
+                if size is PHONE:
+                    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+                body, document, viewport = page.evaluate(
+                    "[document.body.scrollWidth, document.documentElement.scrollWidth, window.innerWidth]"
+                )
+                if max(body, document) > viewport:
+                    tour.too_wide[f"{target.rel} at {viewport} px"] = [body, document, viewport]
+                name = target.rel.replace("/", "_").removesuffix(".html")
+                page.screenshot(path=str(shots_dir / f"{name}-{size['width']}.png"))
             if visit.problems:
                 tour.problems[target.rel], visit.problems[:] = list(visit.problems), []
             if visit.foreign:
@@ -279,7 +285,9 @@ def test_nothing_requested_from_another_host(tour: Tour) -> None:
 
 def test_usable_at_phone_width(tour: Tour, base_url: str, browser) -> None:
     width = PHONE["width"]
-    assert not tour.too_wide, f"pages wider than a {width} px phone (body, document, viewport): {tour.too_wide}"
+    assert not tour.too_wide, (
+        f"pages wider than the screen, {width} px phone or laptop (body, document, viewport): {tour.too_wide}"
+    )
     # The navigation opens from the drawer on a phone (a mobile viewport, touch).
     with browser_page(browser, base_url, viewport=PHONE, is_mobile=True, has_touch=True) as (page, visit):
         page.goto(base_url + "index.html")

@@ -9,7 +9,6 @@ directory; by default pytest's temporary one).
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -227,14 +226,6 @@ LEGIBLE_PX = 10.0
 OPEN_DETAILS_JS = """el => {
   for (let d = el.closest('details'); d; d = d.parentElement.closest('details')) d.open = true;
 }"""
-
-
-@pytest.fixture(scope="module")
-def shots_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    wanted = os.environ.get("BPFHOL_SCREENSHOTS")
-    path = Path(wanted) if wanted else tmp_path_factory.mktemp("figure-screenshots")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 @pytest.mark.browser
