@@ -28,8 +28,23 @@ REPORT = "tmp/matrix-report"  # inside the chroot: REPORT-PART.jsonl for each pa
 # examples and the workload tests (which share the machine with the lab's workload), and the
 # harness and other tests (which start no workload).  Each part mostly waits on tracing.
 PARTS = {
-    "examples": ["tests/test_workloads.py", "tests/test_check.py", "docs"],  # these start labs: one after another
-    "harness": ["tests", "--ignore=tests/site", "--ignore=tests/test_workloads.py", "--ignore=tests/test_check.py"],
+    # These start labs or load the machine (a pip install, killed docs runs): one after another, so no
+    # other test's processes take part in a lab's answers.
+    "examples": [
+        "tests/test_workloads.py",
+        "tests/test_check.py",
+        "tests/test_killed.py",
+        "tests/test_packaging.py",
+        "docs",
+    ],
+    "harness": [
+        "tests",
+        "--ignore=tests/site",
+        *(
+            f"--ignore=tests/{name}"
+            for name in ("test_workloads.py", "test_check.py", "test_killed.py", "test_packaging.py")
+        ),
+    ],
 }
 PYTEST = ".venv/bin/python -m pytest -p no:cacheprovider"  # what `./dev test` runs
 STOP_GRACE = 20.0  # seconds the suite gets to clean up after Ctrl-C
