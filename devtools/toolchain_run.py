@@ -24,7 +24,7 @@ from devtools.results import CellResult
 from devtools.toolchains import toolchain
 
 REPORT = "tmp/matrix-report"  # inside the chroot: REPORT-PART.jsonl for each part of the suite (devtools.report)
-# Without --full the suite runs as two pytest processes at once, after one `./dev setup`: the
+# Without --full the suite runs as two pytest processes, one after the other, after one `./dev setup`: the
 # examples and the workload tests (which share the machine with the lab's workload), and the
 # harness and other tests (which start no workload).  Each part mostly waits on tracing.
 PARTS = {
@@ -148,6 +148,9 @@ def run_suite(ch: Chroot, full: bool, log: Path) -> int:
                     stdout=out,
                     stderr=subprocess.STDOUT,
                 )
+            # One part at a time: the harness's many short Pythons (Python 3.13 starts with about 280
+            # mmap(2) calls) would otherwise take part in the examples' answers.
+            procs[part].wait()
         return max(p.wait() or 0 for p in procs.values())
     except BaseException:
         stop(list(procs.values()))
