@@ -30,7 +30,7 @@ import pytest
 from bpfhol.examples.collect import Project, collect
 from bpfhol.examples.judge import shown_key
 from bpfhol.examples.model import Example
-from bpfhol.grading import workload
+from bpfhol.grading import facts, workload
 from bpfhol.grading.exercises import EXERCISES, grade
 from bpfhol.grading.parse import parse
 from bpfhol.grading.reference import Reference
@@ -147,6 +147,26 @@ def test_parse_reads_bpftrace_json() -> None:
 def test_parse_keeps_the_last_printing_of_a_map() -> None:
     out = parse("@c[mapit]: 10\n@c[bash]: 1\n\n@c[mapit]: 20\n")
     assert [(r.keys, r.value) for r in out.maps()] == [(("mapit",), "20"), (("bash",), "1")]
+
+
+@pytest.mark.parametrize(
+    "pages",
+    [(8, 9, 10, 11), (1, 2, 3, 5)],  # one hist() bucket holds them all; several buckets, some shared
+)
+def test_hist_buckets_are_told_from_lhist_ones(pages: tuple[int, ...]) -> None:
+    """hist() blurs sizes whether its output has one bucket or several; lhist()'s do not read as hist()'s."""
+    page = 4096
+    counts = {1 << (p * page).bit_length() - 1: 0 for p in pages}
+    for p in pages:
+        counts[1 << (p * page).bit_length() - 1] += 1
+    text = "@bytes[x]:\n" + "".join(
+        f"[{lo // 1024}K, {2 * lo // 1024}K)  {n} |@@@@|\n" for lo, n in sorted(counts.items())
+    )
+    (h,) = parse(text).hists()
+    assert facts.is_power_of_two_hist(h.buckets)
+    linear = "@bytes[x]:\n[12K, 16K)  1 |@@@@|\n[16K, 20K)  1 |@@@@|\n"
+    (h,) = parse(linear).hists()
+    assert not facts.is_power_of_two_hist(h.buckets)
 
 
 def one_line_error(p: subprocess.CompletedProcess[str]) -> str:

@@ -92,8 +92,14 @@ def scale_off(values: list[float], sizes: list[int]) -> float | None:
 
 
 def is_power_of_two_hist(buckets: list[Bucket]) -> bool:
+    """hist()'s buckets: each [2^k, 2^(k+1)). One bucket is enough to tell: sizes of 8 to 11
+    pages all land in [32K, 64K)."""
     closed = [(b.lo, b.hi) for b in buckets if b.lo and b.hi]
-    return len(closed) >= 2 and all(hi == 2 * lo for lo, hi in closed)
+    return bool(closed) and all(hi == 2 * lo and _power_of_two(lo) for lo, hi in closed)
+
+
+def _power_of_two(x: float) -> bool:
+    return x == int(x) and int(x) & (int(x) - 1) == 0
 
 
 # --- shares (mmap-3) -----------------------------------------------------------------------------
