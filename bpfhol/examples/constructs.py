@@ -159,7 +159,8 @@ class _Lexer:
 
 def _block(lex: _Lexer) -> list[_Tok]:
     """The tokens of a `{ ... }` block (the opening brace already read), up to its closing brace."""
-    found, depth = [], 1
+    found: list[_Tok] = []
+    depth = 1
     while True:
         if lex.peek_char() == "":
             raise LexError("unterminated block: a { without its }")
@@ -173,7 +174,8 @@ def _block(lex: _Lexer) -> list[_Tok]:
 def _predicate(lex: _Lexer) -> list[_Tok]:
     """The tokens between a predicate's slashes (the first one already read): a `/` outside
     parentheses and followed by the action's `{` closes it; any other is a division."""
-    found, depth = [], 0
+    found: list[_Tok] = []
+    depth = 0
     while True:
         if lex.peek_char() == "":
             raise LexError("unterminated predicate")
@@ -340,8 +342,8 @@ def _shell_words(script: str) -> list[list[tuple[str, int, bool]]]:
             end_word()
             i += 1
             for tag in heredocs:  # the here-documents' bodies follow the line that named them
-                close = re.compile(rf"^\t*{re.escape(tag)}$", re.M).search(script, i)
-                i = n if close is None else close.end() + 1
+                ends = re.compile(rf"^\t*{re.escape(tag)}$", re.M).search(script, i)
+                i = n if ends is None else ends.end() + 1
             commands.append([])
             heredocs = []
             continue
