@@ -77,7 +77,7 @@ def test_uses_before_teaching_are_named_with_page_and_line(tmp_path: Path) -> No
     --8<-- "x.bt"
     ```
     """
-    snippets = {"x.bt": "// a comment: if (pid) { delete(@n); }\nt:syscalls:sys_enter_read\n/pid == 1/\n{ @n = count(); }\n"}
+    snippets = {"x.bt": "// if (pid) { delete(@n); }\nt:syscalls:sys_enter_read\n/pid == 1/\n{ @n = count(); }\n"}
     root = _course(tmp_path, {"primer.md": PRIMER, "second.md": second, "later.md": later}, snippets)
     assert untaught(read_course(root)) == [
         "docs/second.md:3 (x.bt:3) uses predicate, first taught on docs/later.md:7 (later)",
