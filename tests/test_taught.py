@@ -9,8 +9,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from bpfhol.config import ROOT
-from bpfhol.examples.teaching import read_course, untaught
+from bpfhol.examples.teaching import main, read_course, untaught
 
 
 def test_the_course_teaches_every_construct_before_a_program_uses_it() -> None:
@@ -145,3 +147,17 @@ def test_an_unknown_construct_and_an_unreadable_program(tmp_path: Path) -> None:
         "docs/page.md:3: teaches 'keyed-map', which is not a construct the lexer knows",
         "docs/page.md:6: cannot read the bpftrace program: line 1: cannot read string",
     ]
+
+
+def test_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    program = tmp_path / "x.bt"
+    program.write_text("BEGIN { $x = 1; }\n")
+    assert main([str(program)]) == 0
+    assert capsys.readouterr().out == f"{program}: $variable, BEGIN\n"
+    assert main([str(tmp_path / "missing.bt")]) == 1
+    assert capsys.readouterr().err.count("\n") == 1
+    program.write_text('BEGIN { printf("x); }\n')
+    assert main([str(program)]) == 1
+    assert "cannot read string" in capsys.readouterr().err
+    assert main([]) == 0  # the course itself, as the first test checks it
+    assert "each taught before its first use" in capsys.readouterr().out

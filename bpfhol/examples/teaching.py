@@ -205,3 +205,32 @@ def untaught(course: Course) -> list[str]:
         elif taught.page == use.page and taught.line > use.line:
             lines.append(f"{at} uses {use.construct}, taught further down the page (line {taught.line})")
     return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bpfhol.examples.teaching`: the course's uses before teaching (exit 1 if any);
+    with files, the constructs each program uses (a .bt, a .sh with `bpftrace -e`, a BCC .py)."""
+    import sys
+
+    from bpfhol.config import ROOT
+
+    files = sys.argv[1:] if argv is None else argv
+    if not files:
+        course = read_course(ROOT)
+        wrong = course.problems + untaught(course)
+        print("\n".join(wrong) if wrong else f"{len(course.taught)} constructs, each taught before its first use")
+        return 1 if wrong else 0
+    for name in files:
+        try:
+            text = Path(name).read_text()
+            language = {".bt": "bpftrace", ".py": "python"}.get(Path(name).suffix, "sh")
+            found = sorted({use.construct for use, _ in _program_uses(language, text)})
+        except (OSError, constructs.LexError) as e:
+            print(f"{name}: {e}", file=sys.stderr)
+            return 1
+        print(f"{name}: {', '.join(found) or 'no bpftrace or BCC program'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
