@@ -166,3 +166,11 @@ def test_construct_names() -> None:
         assert is_construct(name), name
     for name in ("delte", "keyed-map", "sched", "@x", "tracepoint:"):
         assert not is_construct(name), name
+
+
+def test_bcc_inside_python_c_and_a_config_block() -> None:
+    script = "sudo python3 -c '\nfrom bcc.syscall import syscall_name\nprint(syscall_name(9))\n'\n"
+    (program,) = shell_programs(script)
+    assert program.language == "python"
+    assert {u.construct for u in bcc_uses(program.text)} == {"bcc:syscall_name()"}
+    assert used("config = { max_map_keys = 100 }\nBEGIN { exit(); }") == {"BEGIN", "exit()"}

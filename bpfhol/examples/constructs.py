@@ -279,6 +279,13 @@ def bpftrace_uses(program: str) -> list[Use]:
             end = lex.src.find("\n", lex.pos)
             lex.pos = len(lex.src) if end < 0 else end
             continue
+        if re.match(r"config\s*=", lex.src[lex.pos :]):  # bpftrace 0.21's config block: settings, not code
+            while lex.token().text != "{":
+                pass
+            _block(lex)
+            if lex.peek_char() == ";":
+                lex.pos += 1
+            continue
         if re.match(r"(struct|union|enum)\b", lex.src[lex.pos :]):
             uses.append(Use("struct definition", start))
             while lex.token().text != "{":
@@ -319,6 +326,7 @@ def bpftrace_uses(program: str) -> list[Use]:
 class ShellProgram:
     text: str
     line: int  # of the script, where the program's quoted text starts
+    language: str = "bpftrace"  # or "python": a BCC program run with `python3 -c`
 
 
 def _shell_words(script: str) -> list[list[tuple[str, int, bool]]]:
@@ -388,9 +396,9 @@ def _shell_words(script: str) -> list[list[tuple[str, int, bool]]]:
 
 
 def shell_programs(script: str) -> list[ShellProgram]:
-    """The bpftrace programs a shell script runs with `bpftrace -e PROGRAM`. A program spliced
-    from a loop's variable (`for v in 'a' 'b'; do bpftrace -e '...'"$v"'...'`) is one program
-    per value the loop gives it."""
+    """The programs a shell script runs with `bpftrace -e PROGRAM` (and `python3 -c PROGRAM`,
+    which may use BCC). A program spliced from a loop's variable (`for v in 'a' 'b'; do
+    bpftrace -e '...'"$v"'...'`) is one program per value the loop gives it."""
     found: list[ShellProgram] = []
     loops: dict[str, list[str]] = {}
     for words in _shell_words(script):
@@ -398,12 +406,15 @@ def shell_programs(script: str) -> list[ShellProgram]:
         if texts[:1] == ["for"] and len(texts) > 2 and texts[2] == "in":
             loops[texts[1]] = texts[3:]
             continue
-        starts = [k for k, t in enumerate(texts) if t == "bpftrace" or t.endswith("/bpftrace")]
-        for k in starts:
+        for k, command in enumerate(texts):
+            tool = command.rsplit("/", 1)[-1]
+            language, option = ("bpftrace", "-e") if tool == "bpftrace" else ("python", "-c")
+            if tool != "bpftrace" and not re.fullmatch(r"python3?(?:\.\d+)?", tool):
+                continue
             for j in range(k + 1, len(words) - 1):
-                if texts[j] == "-e":
+                if texts[j] == option:
                     program, line, _ = words[j + 1]
-                    found.extend(ShellProgram(p, line) for p in _splice(program, loops))
+                    found.extend(ShellProgram(p, line, language) for p in _splice(program, loops))
                     break
     return found
 

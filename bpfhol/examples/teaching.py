@@ -131,7 +131,8 @@ def _program_uses(language: str, source: str) -> list[tuple[constructs.Use, int]
         return [(u, u.line) for u in constructs.bcc_uses(source)]
     found = []
     for program in constructs.shell_programs(source):
-        found += [(u, program.line + u.line - 1) for u in constructs.bpftrace_uses(program.text)]
+        lexer = constructs.bpftrace_uses if program.language == "bpftrace" else constructs.bcc_uses
+        found += [(u, program.line + u.line - 1) for u in lexer(program.text)]
     return found
 
 
