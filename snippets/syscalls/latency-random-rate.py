@@ -6,11 +6,12 @@
 # USAGE: sudo python3 latency-random-rate.py PID     (Ctrl-C ends it)
 #
 # The exit's ret is what the kernel made (a call may return fewer bytes than
-# it asked for). The kernel side sums; Python prints and clears each second,
-# and at Ctrl-C prints the part-second since the last one.
+# it asked for). The kernel side keeps running sums; each second Python prints
+# how much they grew (reading and then clearing the map would lose the calls
+# made in between), and at Ctrl-C the part-second since the last line.
 
 import sys
-from time import sleep
+from time import monotonic, sleep
 
 from bcc import BPF
 
@@ -19,7 +20,7 @@ struct total_t {
     u64 bytes;
     u64 calls;
 };
-BPF_HASH(total, u32, struct total_t);   /* one entry, key 0: this second's sums */
+BPF_HASH(total, u32, struct total_t);   /* one entry, key 0: running sums */
 
 TRACEPOINT_PROBE(syscalls, sys_exit_getrandom)
 {
@@ -44,15 +45,24 @@ print(f"Tracing getrandom(2) by pid {sys.argv[1]}... Hit Ctrl-C to end.", flush=
 print(f"{'BYTES/S':>10} {'CALLS/S':>8}", flush=True)
 
 
+last = (0, 0)
+
+
 def show(note=""):
-    for _, t in b["total"].items():    # nothing in a second without a call
-        print(f"{t.bytes:>10} {t.calls:>8}{note}", flush=True)
-    b["total"].clear()
+    global last
+    now = last
+    for _, t in b["total"].items():
+        now = (t.bytes, t.calls)
+    grown, last = (now[0] - last[0], now[1] - last[1]), now    # before a Ctrl-C can come
+    if grown[1]:    # nothing in a second without a call
+        print(f"{grown[0]:>10} {grown[1]:>8}{note}", flush=True)
 
 
 try:
+    tick = monotonic()
     while True:
-        sleep(1)
+        tick += 1    # every second on the second, however long printing took
+        sleep(max(0, tick - monotonic()))
         show()
 except KeyboardInterrupt:
     show("  (part of a second, up to Ctrl-C)")
