@@ -72,3 +72,32 @@ def test_next_never_leads_a_learner_to_the_authors(site: Site) -> None:
             target = Path(page.rel).parent.joinpath(nxt).as_posix()
             target = re.sub(r"[^/]+/\.\./", "", target)
             assert target not in authors, f"{page.rel}: Next leads to {target}"
+
+
+def _minutes(text: str) -> int:
+    """`45 min`, `2 h 10`, `1 h` -> minutes."""
+    m = re.fullmatch(r"(?:(\d+) h)? ?(\d+)?(?: min)?", text.strip())
+    assert m and (m[1] or m[2]), f"not a time: {text!r}"
+    return int(m[1] or 0) * 60 + int(m[2] or 0)
+
+
+def test_home_page_times_are_the_pages_own() -> None:
+    """The home page's table of pages gives each row the sum of its pages' own boxes: one source of times."""
+    text = (DOCS / "index.md").read_text()
+    table = text[text.index("Page by page:") :].split("\n\n")[1]
+    rows = [r for r in table.splitlines()[2:] if r.startswith("|")]
+    assert rows, "index.md: no 'Page by page' table"
+    listed = set()
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        pages = re.findall(r"\]\(([\w/.-]+\.md)\)", cells[0])
+        listed.update(pages)
+        own = 0
+        for src in pages:
+            m = BOX.match((DOCS / src).read_text())
+            assert m, f"docs/{src}: no 'Before you start' box"
+            own += int(m["minutes"])
+        said = _minutes(cells[-1])
+        assert said == own, f"index.md row {cells[0]!r} says {cells[-1]}; its pages' boxes add up to {own} min"
+    missing = [src for src in lab_pages() if src not in listed and src != "syscalls/cheatsheet.md"]
+    assert not missing, f"pages of the course missing from index.md's table: {missing}"
