@@ -18,6 +18,8 @@ LAYER = {
     "model": 0,
     "markers": 1,
     "collect": 1,
+    "constructs": 1,
+    "teaching": 1,
     "run": 2,
     "access": 2,
     "toolchain": 2,

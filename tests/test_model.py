@@ -135,7 +135,7 @@ def test_markers_are_found_where_the_site_reads_them_and_not_inside_fences() -> 
 def test_unknown_marker_and_front_matter_key_name_their_line() -> None:
     _, unknown = markers(Document("text\n\n<!-- exmaple\nexpect: x\n-->\n", "page.md"))
     assert [(e.line, str(e)) for e in unknown] == [
-        (3, "unknown marker <!-- exmaple -->: the markers are example, kernel-sources, tested-on")
+        (3, "unknown marker <!-- exmaple -->: the markers are example, kernel-sources, tested-on, teaches")
     ]
     meta, bad = front_matter("---\ntitle: T\nlabb: syscalls\n---\n# T\n")
     assert meta == {"title": "T", "labb": "syscalls"}

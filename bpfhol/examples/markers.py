@@ -12,6 +12,7 @@ Two kinds, each read one way by the engine and the developer tools alike:
       -->
       <!-- kernel-sources -->  the table below it is checked against each kernel's source
       <!-- tested-on -->       the Tested on tables go here
+      <!-- teaches: if, else --> the prose below introduces these constructs (bpfhol.examples.teaching)
 
 A comment inside a fenced block is quoted text, not a marker. A marker or front-matter key the
 course does not know is an error naming the page and line (as mkdocs-material's shortcodes hook
@@ -34,6 +35,7 @@ MARKERS = {
     "example": "what the program block right below promises (bpfhol.examples.model)",
     "kernel-sources": "the table below it names each kernel's files (devtools/kernel_sources.py checks them)",
     "tested-on": "where the Tested on tables go (devtools/tested_on.py)",
+    "teaches": "the constructs the prose below it introduces (bpfhol.examples.teaching)",
 }
 # `lab` is the course's; the others are read by MkDocs and Material for MkDocs (their front matter keys).
 FRONT_MATTER = ("lab", "title", "description", "icon", "status", "subtitle", "template", "hide", "search", "tags")
