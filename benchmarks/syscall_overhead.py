@@ -25,7 +25,7 @@ give what one run of the program itself costs, apart from the tracepoint machine
 The sysctl is restored afterwards.  Medians over the rounds, and the range, are printed.
 
 Part 3's figures are also written to docs/figures/data/syscall-overhead.json (--data), and the
-raw syscalls page's chart is redrawn from that file (devtools/figures.py).
+deep dive's cost chart is redrawn from that file (devtools/figures.py).
 
 Needs root. The loop is x86_64 code; elsewhere a Python loop of os.getppid() is timed instead
 (its figures include the interpreter's own cost per call).

@@ -1,4 +1,4 @@
-"""The raw syscalls page's cost chart, drawn as SVG from benchmarks/syscall_overhead.py's data file.
+"""The deep dive's cost chart, drawn as SVG from benchmarks/syscall_overhead.py's data file.
 
 Two panels, one row per bpftrace program: what one run of the BPF program cost (the kernel's
 bpf_stats) and what the traced loop lost per getppid() call (traced minus untraced).  A bar is

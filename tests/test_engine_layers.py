@@ -14,6 +14,7 @@ from bpfhol.config import ROOT
 
 ENGINE = ROOT / "bpfhol" / "examples"
 LAYER = {
+    "shown": 0,
     "model": 0,
     "markers": 1,
     "collect": 1,

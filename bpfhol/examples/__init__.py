@@ -4,7 +4,8 @@
     (pages)      (kernel)  (verdict)
 
 Layers, each importing only the ones before it (tests/test_engine_layers.py checks the rule):
-  model      Example, its Spec (the `<!-- example -->` comment's language), answer-key placeholders
+  model      Example, its Spec (the `<!-- example -->` comment's language), answer-key placeholders;
+             what a page shows of an output, every line fitted to 100 columns (shown.py)
   collect    the course's markup lexed in one place: `<!-- example -->` and the other markers, front
              matter (markers.py); sybil lexers over the pages: the comment, the fenced program, its
              `--8<--` include, its shown-output block, the page's `lab:` (collect.py); what each

@@ -1,5 +1,8 @@
 """Writing what the pages show: a passing run's stdout becomes the example's `.out` file.
 
+Its lines are fitted to the page's width on the way (bpfhol.examples.shown: wrapped, or cut where
+the example says `long-lines: cut`).
+
 Used by the docs suite's `--update-shown` (and `./dev capture`, its alias). Only a run that meets
 the example's own expectations is written, so a bad run never becomes the page. The kernel,
 bpftrace and BCC of the capture go to snippets/captured-with.md, shown at the foot of every page.
@@ -14,6 +17,7 @@ import subprocess
 from bpfhol import config
 from bpfhol.examples.collect import Project
 from bpfhol.examples.model import Example
+from bpfhol.examples.shown import fit
 
 NOTE = "captured-with.md"
 
@@ -38,12 +42,13 @@ def versions() -> str:
 
 
 def write_shown(project: Project, ex: Example, stdout: str) -> bool:
-    """Make `stdout` the example's shown output; True when the file changed."""
+    """Make `stdout`, fitted to the page, the example's shown output; True when the file changed."""
     assert ex.shown_name is not None
-    if ex.shown == stdout:
+    shown = fit(stdout, ex.spec.long_lines)
+    if ex.shown == shown:
         return False
-    project.snippet_path(ex.shown_name).write_text(stdout)
-    ex.shown = stdout
+    project.snippet_path(ex.shown_name).write_text(shown)
+    ex.shown = shown
     return True
 
 

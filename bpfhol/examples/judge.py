@@ -17,6 +17,7 @@ from typing import Any
 from bpfhol import config
 from bpfhol.examples.model import Example, Spec, fill
 from bpfhol.examples.run import RunResult
+from bpfhol.examples.shown import WIDTH, fit, too_wide, unwrap
 from bpfhol.labs import get
 
 CAPTURE_SEED = 0  # the shown outputs are captured against this scenario
@@ -73,8 +74,13 @@ def judge(ex: Example, result: RunResult, key: dict[str, Any] | None, *, shown: 
             if ex.shown is None:
                 wrong.append(f"shown output snippets/{ex.shown_name} is missing: run pytest --update-shown")
             else:
-                wrong += [f"shown output: {b}" for b in unmet(ex.spec, ex.shown, shown_key(ex))]
-                wrong += [f"shown output: {b}" for b in graded(ex, ex.shown, shown_key(ex))]
+                printed = unwrap(ex.shown)  # as the program printed it, but for what a cut left out
+                wrong += [f"shown output: {b}" for b in unmet(ex.spec, printed, shown_key(ex))]
+                wrong += [f"shown output: {b}" for b in graded(ex, printed, shown_key(ex))]
+                wrong += [
+                    f"shown output: line {n} is {width} columns wide, more than {WIDTH}: re-capture it"
+                    for n, width in too_wide(ex.shown)
+                ]
     except Exception as e:  # a placeholder naming nothing in the answer key
         wrong.append(f"expectation error: {e}")
     return wrong
@@ -106,9 +112,10 @@ def failure(ex: Example, result: RunResult | None, wrong: list[str], key: dict[s
         lines += [f"    {e}" for e in expectations(ex, key)]
         lines.append("  stderr:")
         lines += [textwrap.indent(result.stderr.rstrip() or "(empty)", "    | ")]
-        if ex.shown is not None and ex.shown != result.stdout:
-            lines.append(f"  live vs shown output (- shown in snippets/{ex.shown_name}, + live):")
-            diff = difflib.unified_diff(ex.shown.splitlines(), result.stdout.splitlines(), "shown", "live", lineterm="")
+        live = fit(result.stdout, ex.spec.long_lines)  # as the page would show it
+        if ex.shown is not None and ex.shown != live:
+            lines.append(f"  live vs shown output (- shown in snippets/{ex.shown_name}, + live as it would be shown):")
+            diff = difflib.unified_diff(ex.shown.splitlines(), live.splitlines(), "shown", "live", lineterm="")
             lines += ["    " + d for d in list(diff)[2:]]
         elif ex.shown is None:
             lines.append("  live output:")

@@ -17,6 +17,7 @@ Placeholders are filled in from the running lab's answer key:
   {a.b±N}     any whole number within N of it
   {a.list.*}  each item in turn: the innermost group `( ... )` around it is repeated once per item,
               so a row per item, in order, is one expectation whatever the seed makes the list's length.
+`long-lines: cut` shows a line too wide for the page cut short rather than wrapped (bpfhol.examples.shown).
 `check: mmap-1` grades the output with that exercise's criteria (bpfhol.grading), the same ones
 `bpfhol check` applies to a learner's program. `args` are the program's command-line arguments
 ($1 in bpftrace, sys.argv in Python), filled in as plain text from the same key, which also holds
@@ -32,7 +33,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-KEYS = ("run", "timeout", "expect", "expect-none", "exit", "exclusive", "illustration", "requires", "args", "check")
+from bpfhol.examples.shown import MODES
+
+KEYS = (
+    "run",
+    "timeout",
+    "expect",
+    "expect-none",
+    "exit",
+    "exclusive",
+    "illustration",
+    "requires",
+    "args",
+    "check",
+    "long-lines",
+)
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.]*?)(?:\.(\*)|±(\d+))?\}")
 _REQUIREMENT = re.compile(
     r"^(?:(?P<arch>arch)\s+(?P<arches>[\w|]+)"
@@ -87,6 +102,7 @@ class Spec:
     requires: list[Requirement] = field(default_factory=list)
     args: str | None = None
     check: str | None = None  # an exercise id: its answer criteria judge the output too
+    long_lines: str = "wrap"  # how the shown output fits a line wider than shown.WIDTH: wrap or cut
 
     @property
     def hard_timeout(self) -> float:
@@ -124,6 +140,10 @@ def parse_spec(body: str) -> Spec:
                 spec.args = value
             elif key == "check":
                 spec.check, check_line = value, n
+            elif key == "long-lines":
+                if value not in MODES:
+                    raise ValueError(f"{value!r}: expected {' or '.join(MODES)}")
+                spec.long_lines = value
             else:
                 _compile_template(value)  # a typo'd regex fails here, not at run time
                 (spec.expect if key == "expect" else spec.expect_none).append(value)

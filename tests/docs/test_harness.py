@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from bpfhol.config import ROOT
+from bpfhol.examples.shown import CONTINUED, too_wide, unwrap
 from bpfhol.labs import known
 from devtools import report as suite_report
 from tests.unprivileged import run_as_nobody
@@ -319,6 +320,26 @@ def test_update_shown_of_a_green_course_records_versions(course: Course, needs_b
     r.assert_outcomes(passed=3)
     note = (course.path / "snippets/captured-with.md").read_text()
     assert note.startswith("Outputs shown in this course were captured on Linux ") and "bpftrace" in note
+
+
+def test_update_shown_fits_a_long_line_and_the_judge_reads_it_whole(course: Course, needs_bpf: None) -> None:
+    script = course.path / "snippets/demo/list.sh"
+    script.write_text(script.read_text() + "echo \"$(printf 'word %.0s' $(seq 40))end\"\n")
+    course.edit(
+        PAGE,
+        "expect: ^tracepoint:syscalls:sys_enter_openat$\n",
+        "expect: ^tracepoint:syscalls:sys_enter_openat$\n        expect: ^(?:word ){40}end$\n",
+    )
+    r = course.run("--update-shown")
+    r.assert_outcomes(passed=3)
+    shown = (course.path / "snippets/demo/list.out").read_text()
+    assert too_wide(shown) == [] and f"\n{CONTINUED} word" in shown, shown  # wrapped before a space
+    assert unwrap(shown).endswith("word " * 40 + "end\n")
+    course.run().assert_outcomes(passed=3)  # the expectation matches the shown lines joined again
+    (course.path / "snippets/demo/list.out").write_text(unwrap(shown))  # as printed: too wide for the page
+    r = course.run()
+    r.assert_outcomes(passed=2, failed=1)
+    assert "shown output: line 7 is 203 columns wide, more than 100: re-capture it" in out(r)
 
 
 def test_selection_runs_only_the_selected_examples(course: Course, needs_bpf: None) -> None:
