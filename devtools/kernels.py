@@ -263,12 +263,17 @@ def read_guest(ch: Chroot) -> dict[str, Any]:
 
 
 def kernel_scoped_outputs(docs: Path) -> set[str]:
-    """Shown outputs (snippets-relative) of the examples that declare a kernel range: made on another kernel.
+    """Shown outputs (snippets-relative) of the examples that declare a kernel range or a kernel feature
+    (kprobes, CONFIG_KALLSYMS_ALL): made on another kernel.
 
     Every other shown output is the reference toolchain's, captured on the course machine.
     """
     examples = collect(Project(docs.parent))  # the docs suite's own reading of the pages
-    return {ex.shown_name for ex in examples if ex.shown_name and any(r.what == "kernel" for r in ex.spec.requires)}
+    return {
+        ex.shown_name
+        for ex in examples
+        if ex.shown_name and any(r.what in ("kernel", "feature") for r in ex.spec.requires)
+    }
 
 
 def captured(ch: Chroot, checkout: Path) -> list[Path]:

@@ -146,3 +146,14 @@ def test_spec_errors_carry_the_comment_line() -> None:
     with pytest.raises(SpecError) as e:
         parse_spec("run: 1\nexepct: x\nexpect: y")
     assert e.value.line == 2 and str(e.value).startswith("unknown key 'exepct'")
+
+
+def test_kallsyms_feature_is_known_and_checked_against_proc_kallsyms() -> None:
+    from bpfhol.examples.model import parse_requirement
+    from bpfhol.examples.toolchain import _kallsyms_data
+    from bpfhol.examples.toolchain import unmet as unmet_here
+
+    req = parse_requirement("feature kallsyms")
+    assert req == Requirement("feature", "", "kallsyms")
+    # Whatever this kernel's configuration, the requirement says the same as /proc/kallsyms.
+    assert (unmet_here(req) is None) == _kallsyms_data()

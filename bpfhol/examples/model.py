@@ -52,7 +52,7 @@ _PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.]*?)(?:\.(\*)|±(\d+))?\}")
 _REQUIREMENT = re.compile(
     r"^(?:(?P<arch>arch)\s+(?P<arches>[\w|]+)"
     r"|(?P<tool>bpftrace|kernel)\s*(?P<op>>=|<=|==|<|>)\s*(?P<version>\d+(?:\.\d+){0,2})"
-    r"|(?P<feature>feature)\s+(?P<name>kprobes|btf))$"
+    r"|(?P<feature>feature)\s+(?P<name>kprobes|btf|kallsyms))$"
 )
 
 
@@ -81,7 +81,7 @@ def parse_requirement(text: str) -> Requirement:
     if m is None:
         raise SpecError(
             f"{text!r}: expected 'arch NAME[|NAME]', 'bpftrace OP X.Y', 'kernel OP X.Y' "
-            "(OP one of >= <= == < >) or 'feature kprobes|btf'"
+            "(OP one of >= <= == < >) or 'feature kprobes|btf|kallsyms'"
         )
     if m["arch"]:
         return Requirement("arch", "in", m["arches"])

@@ -10,6 +10,7 @@ import functools
 import os
 import platform
 import re
+from collections.abc import Callable
 
 from bpfhol import bpftrace
 from bpfhol.examples.model import Requirement
@@ -41,7 +42,12 @@ def unmet(req: Requirement) -> str | None:
         arch = platform.machine()
         return None if arch in req.value.split("|") else f"needs {req} (this is {arch})"
     if req.what == "feature":
-        present = {"kprobes": _kprobes(), "btf": os.path.exists("/sys/kernel/btf/vmlinux")}[req.value]
+        probes: dict[str, Callable[[], bool]] = {
+            "kprobes": _kprobes,
+            "btf": lambda: os.path.exists("/sys/kernel/btf/vmlinux"),
+            "kallsyms": _kallsyms_data,
+        }
+        present = probes[req.value]()
         return None if present else f"needs {req} (this kernel has none)"
     if req.what == "kernel":
         have = kernel_version()
@@ -56,3 +62,12 @@ def unmet(req: Requirement) -> str | None:
 
 def first_unmet(reqs: list[Requirement]) -> str | None:
     return next((why for r in reqs if (why := unmet(r))), None)
+
+
+def _kallsyms_data() -> bool:
+    """Does /proc/kallsyms list data objects too (CONFIG_KALLSYMS_ALL)? `sys_call_table` is one."""
+    try:
+        with open("/proc/kallsyms") as f:
+            return any(line.rstrip("\n").endswith(" sys_call_table") for line in f)
+    except OSError:
+        return False

@@ -1,8 +1,9 @@
 # Where a write(2) came from, in the kernel and in the program. A tiny C
 # program (main calls report, which calls write) is built with frame
 # pointers in a temporary directory, removed at the end; bpftrace prints
-# both stacks at the call. The program sleeps a second before it exits,
-# so that bpftrace can still read its memory map to name the user frames.
+# both stacks at the call. The program sleeps three seconds before it exits,
+# so that bpftrace can still read its memory map to name the user frames
+# (on a slow machine, one second is not always enough).
 (
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
@@ -17,7 +18,7 @@ static void report(void)
 int main(void)
 {
 	report();
-	sleep(1);
+	sleep(3);
 	return 0;
 }
 EOF_C
