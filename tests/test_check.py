@@ -117,6 +117,17 @@ def test_recorded_outputs_are_wrong_for_another_seed() -> None:
         assert not v.right, (solution_id(ex), v.as_json())
 
 
+def test_recorded_raw_outputs_are_wrong_where_the_call_differs() -> None:
+    """harbord's call changes with the seed: the page's outputs name the classic one."""
+    seed = next(s for s in range(1, scenario.SEED_MAX + 1) if scenario.raw_call(s) != scenario.raw_call(0))
+    key = scenario.answer_key(seed)
+    copied = [ex for ex in solutions() if ex.spec.check == "raw-1"]
+    assert len(copied) == 2
+    for ex in copied:
+        v = grade("raw-1", ex.shown or "", key, source=ex.source, kind=ex.kind)
+        assert not v.right, (solution_id(ex), v.as_json())
+
+
 def test_right_feedback_does_not_contradict_itself() -> None:
     """The learner's window and the reference's overlap but are not the same, so their counts
     differ: a right answer is told it is right without the two counts side by side."""

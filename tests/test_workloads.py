@@ -22,7 +22,7 @@ from bpfhol.bpftrace import trace
 from bpfhol.config import ROOT
 from bpfhol.labs import LABS
 from bpfhol.labs.process import LabProcess
-from bpfhol.labs.syscalls import LAB, NAME_POOL, ROLES, answer_key
+from bpfhol.labs.syscalls import LAB, NAME_POOL, RAW_COMM, ROLES, answer_key
 from bpfhol.procfs import proc_stat, proc_uid
 
 
@@ -89,7 +89,7 @@ def test_classic_answer_key() -> None:
     assert o["tempfiles"]["o_tmpfile"] == hex(os.O_TMPFILE)
     assert o["tempfiles"]["mkstemp_flags"] == "O_RDWR|O_CREAT|O_EXCL"
     assert key["close"]["ebadf"] == -9
-    assert _comms(key) == sorted(LAB.comms(0)) and len(set(LAB.comms(0))) == len(ROLES)
+    assert _comms(key) == sorted(LAB.comms(0)) and len(set(LAB.comms(0))) == len(ROLES) + 1  # and RAW_COMM
 
 
 def test_seeds_are_deterministic_and_differ() -> None:
@@ -105,14 +105,17 @@ def test_seeds_are_deterministic_and_differ() -> None:
 
 
 def test_names_are_drawn_per_seed_and_say_nothing() -> None:
-    """Every seed draws five distinct names from the pool; seeds differ in who is called what."""
+    """Every seed draws five distinct names from the pool; seeds differ in who is called what. The
+    raw-syscalls exercise's process keeps one name (its question names it), outside the pool."""
     draws = {seed: LAB.comms(seed) for seed in range(40)}
-    assert all(len(set(d)) == len(ROLES) and set(d) <= set(NAME_POOL) for d in draws.values())
+    assert all(len(set(d) - {RAW_COMM}) == len(ROLES) and set(d) - {RAW_COMM} <= set(NAME_POOL) for d in draws.values())
+    assert all(RAW_COMM in d for d in draws.values()) and RAW_COMM not in NAME_POOL
     assert len({d[0] for d in draws.values()}) > 5, "the top mmap caller is not always the same name"
     others = {c for lab in LABS.values() if lab is not LAB for c in lab.comms(0)}
     assert not others & set(NAME_POOL), "no lab shares a name with another"
     told = re.compile(r"map|open|temp|tmp|close|file|fd|legacy|old|wait|sleep|rand|digest|pipe|chat|logger")
-    for name in {*NAME_POOL, *others} - {"reportd"}:  # the capstone's ticket names reportd itself
+    assert RAW_COMM not in others
+    for name in {*NAME_POOL, *others, RAW_COMM} - {"reportd"}:  # the capstone's ticket names reportd itself
         assert not told.search(name), f"{name} says what it does"
 
 
@@ -287,6 +290,19 @@ tracepoint:syscalls:sys_exit_close /args->ret == {c["ebadf"]}/ {{ @who[pid] = co
     assert str(me) in maps["@who"]
 
 
+def test_harbord_repeats_one_call(lab: LabProcess) -> None:
+    """The raw-syscalls exercise's process: its most frequent call is the key's, by far."""
+    r = lab.key["raw"]
+    me = lab.pids[r["comm"]]
+    seconds = 1.0
+    maps = trace(f"tracepoint:raw_syscalls:sys_enter /pid == {me}/ {{ @ids[args->id] = count(); }}", seconds)
+    ids = sorted(((n, int(k)) for k, n in maps["@ids"].items()), reverse=True)
+    (top, nr), rest = ids[0], ids[1:]
+    assert r["nr"] is None or nr == r["nr"], ids
+    assert top >= 0.8 * r["calls_per_second"] * seconds, ids
+    assert all(n * 10 <= top for n, _ in rest), f"{r['syscall']} dwarfs every other call: {ids}"
+
+
 # --- stopping leaves nothing ------------------------------------------------------------------------
 
 
@@ -437,7 +453,7 @@ def test_privdir_the_owner_cannot_unlink_is_removed() -> None:
 # --- each workload on its own ---------------------------------------------------------------------------
 
 
-MODULES = ["mapit", "opener", "oldopen", "tempfiles", "closeall", "pipewait", "digest", "chatty", "reportd"]
+MODULES = ["mapit", "opener", "oldopen", "tempfiles", "closeall", "pipewait", "digest", "chatty", "reportd", "repeater"]
 
 
 def test_workloads_run_standalone(tmp_path: Path) -> None:

@@ -18,9 +18,9 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from bpfhol.labs.seeded import draw_names, scenario_name
+from bpfhol.labs.seeded import chooser, draw_names, scenario_name
 from bpfhol.labs.spec import LabSpec
-from workloads import closeall, common, mapit, oldopen, opener, tempfiles
+from workloads import closeall, common, mapit, oldopen, opener, repeater, tempfiles
 
 SEED_MAX = 999
 PATTERN_LEN = 20  # seeded shared/private patterns: k of every 20 calls shared (k*5 %)
@@ -65,6 +65,36 @@ FILE_POOL = (
     "inventory.db",
     "theme.css",
 )
+
+
+# The raw-syscalls exercise's process: its question names it, so its name is fixed (a neutral one,
+# outside NAME_POOL); the seed picks the system call it repeats, which is the answer.
+RAW_COMM = "harbord"
+RAW_CLASSIC_CALL = "uname"
+# Each call's number in the kernel's table (arch/x86/entry/syscalls/syscall_64.tbl on x86_64,
+# include/uapi/asm-generic/unistd.h on arm64): raw_syscalls:sys_enter reports the number.
+RAW_CALL_NR = {
+    "x86_64": {
+        "getppid": 110,
+        "sched_yield": 24,
+        "uname": 63,
+        "getcwd": 79,
+        "statfs": 137,
+        "times": 100,
+        "getpriority": 140,
+        "getsid": 124,
+    },
+    "aarch64": {
+        "getppid": 173,
+        "sched_yield": 124,
+        "uname": 160,
+        "getcwd": 17,
+        "statfs": 43,
+        "times": 153,
+        "getpriority": 141,
+        "getsid": 156,
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -152,6 +182,23 @@ def _mmap_key(sc: Scenario, page: int) -> dict[str, Any]:
     }
 
 
+def raw_call(seed: int) -> str:
+    """The system call the raw-syscalls exercise's process repeats (a random source of its own, so
+    the choice shifts none of the scenario's others)."""
+    LAB.check_seed(seed)
+    return RAW_CLASSIC_CALL if seed == 0 else chooser("syscalls-raw", seed)(tuple(repeater.CALLS))
+
+
+def _raw_key(seed: int, arch: str) -> dict[str, Any]:
+    call = raw_call(seed)
+    return {
+        "comm": RAW_COMM,
+        "syscall": call,
+        "nr": RAW_CALL_NR.get(arch, {}).get(call),
+        "calls_per_second": repeater.CALLS_PER_TICK * common.TICK_HZ,
+    }
+
+
 def answer_key(seed: int) -> dict[str, Any]:
     """What the exercises find on this machine for this seed (sizes follow the page size)."""
     sc = scenario(seed)
@@ -198,6 +245,7 @@ def answer_key(seed: int) -> dict[str, Any]:
             "double_close": True,
             "never_opened_fds": [closeall.BAD_FD_BASE + k for k in range(closeall.BAD_FDS)],
         },
+        "raw": _raw_key(seed, arch),
     }
 
 
@@ -241,6 +289,12 @@ def describe(key: dict[str, Any]) -> str:
             "its first close of the journal returns 0",
         ),
     ]
+    raw = key["raw"]
+    nr = f" (number {raw['nr']} on {key['arch']})" if raw["nr"] is not None else ""
+    rows += [
+        ("raw_syscalls", None),
+        (raw["comm"], f"makes {raw['syscall']}(2){nr} most often, {raw['calls_per_second']} times a second"),
+    ]
     lines = [
         f"Answer key: seed {key['seed']} ({key['scenario']} scenario) on {key['arch']}, "
         f"page size {key['page_size']} bytes"
@@ -251,7 +305,7 @@ def describe(key: dict[str, Any]) -> str:
 
 
 def workloads(seed: int) -> list[common.Workload]:
-    """The five workloads, set up for a seed (in the order of the supervisor's table)."""
+    """The workloads, set up for a seed (in the order of the supervisor's table)."""
     sc = scenario(seed)
     return [
         mapit.Mapit(sc.pages, sc.pattern, comm=sc.names["mmap"]),
@@ -259,6 +313,7 @@ def workloads(seed: int) -> list[common.Workload]:
         oldopen.Oldopen(comm=sc.names["oldopen"]),
         tempfiles.Tempfiles(comm=sc.names["tempfiles"]),
         closeall.Closeall(comm=sc.names["close"]),
+        repeater.Repeater(raw_call(seed), comm=RAW_COMM),
     ]
 
 

@@ -113,6 +113,21 @@ def _fds() -> list[str]:
     return pats
 
 
+def raw_call_told(u: Unit) -> bool:
+    """The raw-syscalls exercise's process beside its call, by name or by number: a block about
+    harbord that names the call it repeats (`uname`, `newuname`) or shows its number in a key or
+    row (`@calls[63]`, `harbord, 63`); an output is about harbord when its program is."""
+    raw = KEY["raw"]
+    about = u.text + (u.program if u.kind == "output" else "")
+    if not re.search(rf"(?<![\w-]){re.escape(raw['comm'])}(?![\w-])", about):
+        return False
+    names = "|".join(re.escape(n) for n in {raw["syscall"], f"new{raw['syscall']}"})
+    if re.search(rf"(?<![A-Za-z0-9])(?:{names})(?![A-Za-z0-9])", u.text):
+        return True
+    nr = raw["nr"]
+    return nr is not None and re.search(rf"\[{nr}\]|, {nr}\]|^\S* *{nr} +\d+$", u.text, re.M) is not None
+
+
 @dataclass(frozen=True)
 class Secret:
     exercise: str
@@ -123,6 +138,8 @@ class Secret:
 
 
 SECRETS = [
+    Secret("raw-1", f"harbord's most frequent call ({KEY['raw']['syscall']})", "syscalls/raw-syscalls.html", 0,
+           raw_call_told),
     Secret("mmap-1", f"the top mmap caller ({KEY['mmap']['comm']})", "syscalls/exercises-mmap.html", 0,
            singles_out(KEY["mmap"]["comm"])),
     Secret("mmap-2", f"the mapping sizes ({KEY['mmap']['sizes_kib']} KiB)", "syscalls/exercises-mmap.html", 1,
@@ -185,6 +202,11 @@ def test_the_detectors_catch_what_they_should() -> None:
     name = KEY["close"]["comm"]
     assert singles_out(name)(Unit(f"{name} closes bad descriptors", "prose", ""))
     assert not singles_out(name)(Unit(" ".join(LAB_NAMES), "output", ""))
+    raw = KEY["raw"]
+    assert raw_call_told(Unit(f"@calls[{raw['nr']}]: 500", "output", f'/comm == "{raw["comm"]}"/'))
+    assert raw_call_told(Unit(f"{raw['comm']} calls {raw['syscall']}(2)", "prose", ""))
+    assert not raw_call_told(Unit(f"{raw['comm']} makes one call far more often", "prose", ""))
+    assert not raw_call_told(Unit(f"@sleeps[{raw['comm']}]: 10", "output", ""))
     fd = KEY["close"]["never_opened_fds"][0]
     assert any_of(*_fds())(Unit(f"program: close({fd}) = -1", "output", ""))
     assert not any_of(*_fds())(Unit(f"@mmaps[x]: {fd}", "output", ""))
