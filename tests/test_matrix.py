@@ -204,3 +204,19 @@ def test_local_clones_give_the_tags_and_bccs_libbpf_at_the_commit_its_tree_names
     assert (tree / "bcc/src/cc/libbpf/README").read_text() == "libbpf v1.2.0\n"
     assert (tree / "bpftrace/README").read_text() == f"bpftrace {build.bpftrace}\n"
     assert not (tmp_path / "cache").exists()  # local clones: nothing fetched
+
+
+def test_only_warnings_the_pages_explain_leave_a_cell_passing() -> None:
+    bcc_018 = (
+        "include/linux/compiler-clang.h:69:9: warning: '__HAVE_BUILTIN_BSWAP32__' macro redefined [-Wmacro-redefined]"
+    )
+    other = "prog.c:3:1: warning: unused variable 'x' [-Wunused-variable]"
+
+    def cell(warnings: list[str]) -> results.CellResult:
+        example = {"page": "docs/a.md", "line": 3, "snippet": "s.py", "outcome": "passed", "warnings": warnings}
+        test = {"id": "docs/a.md::line:3,column:1", "outcome": "passed"}
+        return results.CellResult("ubuntu2204", "bookworm", tests=[test], examples=[example], exitstatus=0)
+
+    assert cell([bcc_018]).ok
+    assert not cell([bcc_018, other]).ok
+    assert cell([bcc_018, other]).warnings() == [("s.py", other)]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from sybil import Document
 
+from bpfhol.examples import toolchain
 from bpfhol.examples.judge import unmet
 from bpfhol.examples.markers import front_matter, markers
 from bpfhol.examples.model import Requirement, SpecError, fill, parse_spec
@@ -81,19 +84,51 @@ def test_each_placeholder_errors(pattern: str, message: str) -> None:
 def test_requirements_parse() -> None:
     spec = parse_spec(
         "requires: arch x86_64|aarch64\nrequires: bpftrace >= 0.19\nrequires: kernel < 6.13\n"
-        "requires: feature kprobes\nexpect: x"
+        "requires: feature kprobes\nrequires: bcc >= 0.21\nexpect: x"
     )
     assert spec.requires == [
         Requirement("arch", "in", "x86_64|aarch64"),
         Requirement("bpftrace", ">=", "0.19"),
         Requirement("kernel", "<", "6.13"),
         Requirement("feature", "", "kprobes"),
+        Requirement("bcc", ">=", "0.21"),
     ]
+    assert str(spec.requires[-1]) == "bcc >= 0.21"
 
 
-def test_bad_requirement_names_the_grammar() -> None:
-    with pytest.raises(SpecError, match=r"requires: 'bpftrace 0.19': expected 'arch NAME"):
-        parse_spec("requires: bpftrace 0.19\nexpect: x")
+@pytest.mark.parametrize("text", ["bpftrace 0.19", "bcc 0.21", "bcc >= x", "libbpf >= 1.0"])
+def test_bad_requirement_names_the_grammar(text: str) -> None:
+    with pytest.raises(SpecError, match=rf"requires: '{text}': expected 'arch NAME.*'bcc OP X.Y'"):
+        parse_spec(f"requires: {text}\nexpect: x")
+
+
+@pytest.fixture
+def bcc_version() -> tuple[int, ...]:
+    toolchain.bcc_version.cache_clear()
+    have = toolchain.bcc_version()
+    if have is None:
+        pytest.skip("BCC's Python module does not load in /usr/bin/python3 (python3-bpfcc; ./dev setup installs it)")
+    return have
+
+
+def test_a_bcc_requirement_is_judged_by_the_version_of_bcc_the_examples_run_with(bcc_version: tuple[int, ...]) -> None:
+    have = ".".join(map(str, bcc_version))
+    newer = f"{bcc_version[0]}.{bcc_version[1] + 1}"
+    assert toolchain.first_unmet([Requirement("bcc", ">=", have), Requirement("bcc", "<", newer)]) is None
+    assert toolchain.first_unmet([Requirement("bcc", ">=", newer)]) == f"needs bcc >= {newer} (this is bcc {have})"
+    assert toolchain.first_unmet([Requirement("bcc", "<", have)]) == f"needs bcc < {have} (this is bcc {have})"
+
+
+def test_a_bcc_requirement_is_unmet_where_bcc_does_not_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    # -I -S: no site module, so no site-packages and no system BCC, whatever the machine has
+    monkeypatch.setenv("BPFHOL_PYTHON", f"{sys.executable} -I -S")
+    toolchain.bcc_version.cache_clear()
+    try:
+        assert toolchain.first_unmet([Requirement("bcc", ">=", "0.1")]) == (
+            "needs bcc >= 0.1 (BCC's Python module does not load here)"
+        )
+    finally:
+        toolchain.bcc_version.cache_clear()
 
 
 # --- markers and front matter (bpfhol.examples.markers) -------------------------------------------

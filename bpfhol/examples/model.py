@@ -51,7 +51,7 @@ KEYS = (
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.]*?)(?:\.(\*)|±(\d+))?\}")
 _REQUIREMENT = re.compile(
     r"^(?:(?P<arch>arch)\s+(?P<arches>[\w|]+)"
-    r"|(?P<tool>bpftrace|kernel)\s*(?P<op>>=|<=|==|<|>)\s*(?P<version>\d+(?:\.\d+){0,2})"
+    r"|(?P<tool>bpftrace|bcc|kernel)\s*(?P<op>>=|<=|==|<|>)\s*(?P<version>\d+(?:\.\d+){0,2})"
     r"|(?P<feature>feature)\s+(?P<name>kprobes|btf|kallsyms))$"
 )
 
@@ -66,9 +66,10 @@ class SpecError(ValueError):
 
 @dataclass(frozen=True)
 class Requirement:
-    """One declared condition for an example to run: `arch x86_64`, `bpftrace >= 0.19`, `feature kprobes`."""
+    """One declared condition for an example to run: `arch x86_64`, `bpftrace >= 0.19`, `bcc >= 0.21`,
+    `feature kprobes`."""
 
-    what: str  # "arch", "bpftrace", "kernel" or "feature"
+    what: str  # "arch", "bpftrace", "bcc", "kernel" or "feature"
     op: str = ""
     value: str = ""
 
@@ -80,7 +81,7 @@ def parse_requirement(text: str) -> Requirement:
     m = _REQUIREMENT.match(text.strip())
     if m is None:
         raise SpecError(
-            f"{text!r}: expected 'arch NAME[|NAME]', 'bpftrace OP X.Y', 'kernel OP X.Y' "
+            f"{text!r}: expected 'arch NAME[|NAME]', 'bpftrace OP X.Y', 'bcc OP X.Y', 'kernel OP X.Y' "
             "(OP one of >= <= == < >) or 'feature kprobes|btf|kallsyms'"
         )
     if m["arch"]:

@@ -1,7 +1,8 @@
 """The toolchain an example runs on, and whether it meets the example's declared requirements.
 
 Part of the *run* layer: an example is skipped only when a requirement it declares (`requires:`)
-is unmet here, and the skip says which.
+is unmet here, and the skip says which.  The tools' versions are those of the commands the examples
+run with (BPFHOL_BPFTRACE, BPFHOL_PYTHON), asked once.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ import functools
 import os
 import platform
 import re
+import subprocess
 from collections.abc import Callable
 
-from bpfhol import bpftrace
+from bpfhol import bpftrace, config
 from bpfhol.examples.model import Requirement
 
 
@@ -28,6 +30,23 @@ def kernel_version() -> tuple[int, ...]:
 def _kprobes() -> bool:
     # kprobe events exist only with CONFIG_KPROBES (and the kprobe PMU): what bpftrace's kprobe needs.
     return os.path.exists("/sys/bus/event_source/devices/kprobe")
+
+
+@functools.cache
+def bcc_version() -> tuple[int, ...] | None:
+    """The version of BCC's Python module (`bcc.__version__`) in the python3 the examples run with, e.g.
+    (0, 26, 0); None when it does not load there."""
+    try:
+        out = subprocess.run(
+            [*config.python_command(), "-c", "import bcc; print(bcc.__version__)"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    m = re.fullmatch(r"(\d+)\.(\d+)(?:\.(\d+))?\S*", out.stdout.strip()) if out.returncode == 0 else None
+    return tuple(int(g or 0) for g in m.groups()) if m else None
 
 
 def _compare(have: tuple[int, ...], op: str, want: tuple[int, ...]) -> bool:
@@ -52,6 +71,11 @@ def unmet(req: Requirement) -> str | None:
     if req.what == "kernel":
         have = kernel_version()
         shown = platform.release()
+    elif req.what == "bcc":
+        found = bcc_version()
+        if found is None:
+            return f"needs {req} (BCC's Python module does not load here)"
+        have, shown = found, ".".join(map(str, found))
     else:
         found = bpftrace.version()
         if found is None:

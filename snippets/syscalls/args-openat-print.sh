@@ -6,6 +6,6 @@ sudo bpftrace -c '/bin/sh -c </etc/hostname' -e '
 tracepoint:syscalls:sys_enter_openat
 /pid == cpid/
 {
-	printf("%s: openat(dfd %d, filename \"%s\", flags 0x%x, mode %o)\n",
+	printf("%s: openat(dfd %d, filename \"%s\", flags 0x%x, mode %d)\n",
 	    comm, args->dfd, str(args->filename), args->flags, args->mode);
 }'

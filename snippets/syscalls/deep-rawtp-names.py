@@ -7,8 +7,11 @@
 #
 # The kernel looks the name up among its real tracepoints (bpf_get_raw_tracepoint()
 # in kernel/trace/bpf_trace.c). sys_enter is one; sys_enter_openat is only a trace
-# event, so the attach fails with ENOENT.
+# event, so the attach fails with ENOENT. The error is read from errno: BCC returns
+# what libbpf returns, -1 before libbpf 1.0 and -errno from 1.0 on, and errno holds
+# it in both.
 
+import ctypes
 import os
 from time import sleep
 
@@ -30,7 +33,7 @@ fn = b.load_func("on_sys_enter", BPF.RAW_TRACEPOINT)
 for name in ("sys_enter", "sys_enter_openat"):
     fd = lib.bpf_attach_raw_tracepoint(fn.fd, name.encode())
     if fd < 0:
-        print(f"raw tracepoint {name}: attach failed: {os.strerror(-fd)}")
+        print(f"raw tracepoint {name}: attach failed: {os.strerror(ctypes.get_errno())}")
         continue
     sleep(0.5)
     os.close(fd)  # detaches
