@@ -22,9 +22,10 @@ _ENTRY = "sys_enter_execve"
 
 def _tokens(r: Record) -> list[str]:
     """The record's words, each key part and cell split on white space (a joined argv is one key
-    part when a program prints it into a map), without the quotes and commas around them."""
-    words = [w for part in r.words() for w in part.split()]
-    return [w.strip("\"',;()") for w in words if w.strip("\"',;()")]
+    part when a program prints it into a map), without the quotes and commas around them; a
+    `name=value` word also gives its value (`path=/usr/bin/x`)."""
+    words = [w.strip("\"',;()") for part in r.words() for w in part.split()]
+    return [t for w in words if w for t in (w, *(w.split("=")[1:] if "=" in w else ())) if t]
 
 
 def _in_order(needles: list[str], words: list[str]) -> bool:
