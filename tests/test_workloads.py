@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,9 @@ def test_classic_answer_key() -> None:
     assert o["tempfiles"]["o_tmpfile"] == hex(os.O_TMPFILE)
     assert o["tempfiles"]["mkstemp_flags"] == "O_RDWR|O_CREAT|O_EXCL"
     assert key["close"]["ebadf"] == -9
+    x = key["exec"]
+    assert x["argv"] == ["/usr/bin/basename", "-s", ".part", "batch-4821.part"] and x["program"] == x["argv"][0]
+    assert (x["program_comm"], x["token"], x["command"]) == ("basename", "batch-4821", " ".join(x["argv"]))
     assert _comms(key) == sorted(LAB.comms(0)) and len(set(LAB.comms(0))) == len(ROLES) + 1  # and RAW_COMM
 
 
@@ -100,13 +104,16 @@ def test_seeds_are_deterministic_and_differ() -> None:
     assert seven["mmap"]["pages"] != classic["mmap"]["pages"]
     assert seven["mmap"]["shared_percent"] != classic["mmap"]["shared_percent"]
     assert seven["open"]["opener"]["files"] != classic["open"]["opener"]["files"]
+    assert seven["exec"]["command"] != classic["exec"]["command"]
+    assert len({answer_key(s)["exec"]["token"] for s in range(1, 30)}) > 20, "the token changes with the seed"
+    assert len({answer_key(s)["exec"]["program"] for s in range(1, 30)}) > 2, "so does the program"
     assert seven["mmap"]["shared_percent"] + seven["mmap"]["private_percent"] == 100
     assert _comms(seven) == sorted(LAB.comms(7)) and _comms(classic) == sorted(LAB.comms(0))
 
 
 def test_names_are_drawn_per_seed_and_say_nothing() -> None:
-    """Every seed draws five distinct names from the pool; seeds differ in who is called what. The
-    raw-syscalls exercise's process keeps one name (its question names it), outside the pool."""
+    """Every seed draws distinct names, one per role, from the pool; seeds differ in who is called what.
+    The raw-syscalls exercise's process keeps one name (its question names it), outside the pool."""
     draws = {seed: LAB.comms(seed) for seed in range(40)}
     assert all(len(set(d) - {RAW_COMM}) == len(ROLES) and set(d) - {RAW_COMM} <= set(NAME_POOL) for d in draws.values())
     assert all(RAW_COMM in d for d in draws.values()) and RAW_COMM not in NAME_POOL
@@ -131,6 +138,8 @@ def test_human_answer_key() -> None:
     for word in [
         *LAB.comms(7),
         *key["open"]["opener"]["files"],
+        key["exec"]["program"],
+        " ".join(key["exec"]["argv"]),
         f"{key['mmap']['shared_percent']} % MAP_SHARED",
         "-9",
     ]:
@@ -168,7 +177,9 @@ def test_banner_and_status_say_who_not_what(lab: LabProcess) -> None:
     assert len(srows) == len(lab.pids) and all(re.fullmatch(r"\S+ +\d+ +\S+ +\S+", r) for r in srows), srows
     o, c = lab.key["open"], lab.key["close"]
     files = [*o["opener"]["files"], o["oldopen"]["file"], c["file"]]
+    x = lab.key["exec"]
     secrets = {*files, *(f.split(".")[0] for f in files), o["tempfiles"]["o_tmpfile"], "EBADF", "O_TMPFILE"}
+    secrets |= {x["program"], x["program_comm"], x["token"], "execve"}
     text = "\n".join(lab.lines) + status.stdout
     assert not [s for s in secrets if re.search(rf"\b{re.escape(s)}\b", text, re.I)], text
 
@@ -301,6 +312,44 @@ def test_harbord_repeats_one_call(lab: LabProcess) -> None:
     assert r["nr"] is None or nr == r["nr"], ids
     assert top >= 0.8 * r["calls_per_second"] * seconds, ids
     assert all(n * 10 <= top for n, _ in rest), f"{r['syscall']} dwarfs every other call: {ids}"
+
+
+def test_launcher_starts_its_program_again_and_again(lab: LabProcess) -> None:
+    """Its children run the key's program with the key's argv (NULL-terminated), under the
+    launcher's name until the execve(2) succeeds and the program's after it; each one is reaped."""
+    x = lab.key["exec"]
+    me = lab.pids[x["comm"]]
+    argv = ", ".join(f"str(args->argv[{i}])" for i in range(len(x["argv"])))
+    maps = trace(
+        f"""
+tracepoint:syscalls:sys_enter_execve /curtask->real_parent->tgid == {me}/ {{
+  @enter[comm, str(args->filename)] = count();
+  @argv[{argv}] = count();
+  @last[(uint64)args->argv[{len(x["argv"])}]] = count();
+}}
+tracepoint:syscalls:sys_exit_execve /curtask->real_parent->tgid == {me}/ {{ @exit[comm, args->ret] = count(); }}
+tracepoint:syscalls:sys_enter_execve /pid == {me}/ {{ @itself = count(); }}
+""",
+        1.5,
+    )
+    assert list(maps["@enter"]) == [f"{x['comm']},{x['program']}"]
+    assert list(maps["@argv"]) == [",".join(x["argv"])]
+    assert list(maps["@last"]) == ["0"], "argv ends with NULL"
+    assert list(maps["@exit"]) == [f"{x['program_comm']},0"]
+    assert 2 <= maps["@enter"][f"{x['comm']},{x['program']}"] <= 6, "about 2.5 starts a second"
+    assert maps.get("@itself", {}).get("", 0) == 0, "the launcher itself never execs"
+    first = _zombies_of(me)
+    time.sleep(0.2)
+    assert not first & _zombies_of(me), "each child is reaped as it ends"
+
+
+def _zombies_of(parent: int) -> set[int]:
+    found = set()
+    for d in Path("/proc").iterdir():
+        st = proc_stat(int(d.name)) if d.name.isdigit() else None
+        if st is not None and st.ppid == parent and st.state == "Z":
+            found.add(int(d.name))
+    return found
 
 
 # --- stopping leaves nothing ------------------------------------------------------------------------
@@ -454,6 +503,7 @@ def test_privdir_the_owner_cannot_unlink_is_removed() -> None:
 
 
 MODULES = ["mapit", "opener", "oldopen", "tempfiles", "closeall", "pipewait", "digest", "chatty", "reportd", "repeater"]
+MODULES = ["mapit", "opener", "oldopen", "tempfiles", "closeall", "launcher", "pipewait", "digest", "chatty", "reportd"]
 
 
 def test_workloads_run_standalone(tmp_path: Path) -> None:

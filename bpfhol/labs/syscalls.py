@@ -1,11 +1,12 @@
 """The syscalls lab: its workloads, what they do for a seed, and the answer key that follows.
 
 Seed 0 is the classic scenario (the one the lab pages show). Any other seed in 1..SEED_MAX changes
-mapit's page sizes and shared/private ratio and the opener's file names, deterministically: the
-choices come from `random.Random(<seed string>).random()`, whose sequence Python keeps stable
-across versions. Every seed, 0 included, draws the five process names from NAME_POOL: the
-questions ask which process does what, so no name may say it (the modules keep their own names,
-which a learner never sees: the workloads are forked from the supervisor, not executed).
+mapit's page sizes and shared/private ratio, the opener's file names and the program the launcher
+starts with its arguments, deterministically: the choices come from
+`random.Random(<seed string>).random()`, whose sequence Python keeps stable across versions. Every
+seed, 0 included, draws the process names from NAME_POOL, one per role: the questions ask which
+process does what, so no name may say it (the modules keep their own names, which a learner never
+sees: the workloads are forked from the supervisor, not executed).
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import mmap
 import os
 import platform
 import random
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from bpfhol.labs.seeded import chooser, draw_names, scenario_name
 from bpfhol.labs.spec import LabSpec
-from workloads import closeall, common, mapit, oldopen, opener, repeater, tempfiles
+from workloads import closeall, common, launcher, mapit, oldopen, opener, repeater, tempfiles
 
 SEED_MAX = 999
 PATTERN_LEN = 20  # seeded shared/private patterns: k of every 20 calls shared (k*5 %)
@@ -42,7 +44,7 @@ NAME_POOL = (
     "agentd",
     "beacond",
 )
-ROLES = ("mmap", "opener", "oldopen", "tempfiles", "close")
+ROLES = ("mmap", "opener", "oldopen", "tempfiles", "close", "exec")
 
 # Names a seeded opener picks from (3 to 6 of them).
 FILE_POOL = (
@@ -95,6 +97,17 @@ RAW_CALL_NR = {
         "getsid": 156,
     },
 }
+# What the exec workload starts: a small coreutils program (in /usr/bin on every Debian and Ubuntu,
+# merged /usr or not) and its arguments around a seeded token ("{token}"). Each reads nothing and
+# writes only to /dev/null.
+EXEC_PROGRAMS = (
+    ("/usr/bin/basename", "-s", ".part", "{token}.part"),
+    ("/usr/bin/dirname", "spool/{token}"),
+    ("/usr/bin/expr", "{token}", ":", "[a-z]*"),
+    ("/usr/bin/realpath", "-m", "queue/{token}"),
+)
+EXEC_WORDS = ("batch", "ticket", "shard", "order", "upload", "parcel", "ledger", "invoice")
+_EXEC_TOKEN = re.compile(r"\b[a-z]+-\d{4}\b")
 
 
 @dataclass(frozen=True)
@@ -144,6 +157,32 @@ def scenario(seed: int) -> Scenario:
     nfiles = 3 + below(4)  # 3..6 files
     files = tuple(shuffled(list(FILE_POOL))[:nfiles])
     return Scenario(seed, pages, pattern, files, names)
+
+
+def exec_argv(seed: int) -> tuple[str, ...]:
+    """The program the exec workload starts and its arguments, for a seed (the classic one for 0).
+    A random source of its own, so the choice does not shift the scenario's others."""
+    LAB.check_seed(seed)
+    if seed == 0:
+        return launcher.CLASSIC_ARGV
+    r = random.Random(f"bpfhol-syscalls-exec-{seed}").random
+    program = EXEC_PROGRAMS[min(int(r() * len(EXEC_PROGRAMS)), len(EXEC_PROGRAMS) - 1)]
+    token = f"{EXEC_WORDS[min(int(r() * len(EXEC_WORDS)), len(EXEC_WORDS) - 1)]}-{1000 + int(r() * 9000)}"
+    return tuple(arg.replace("{token}", token) for arg in program)
+
+
+def _exec_key(sc: Scenario) -> dict[str, Any]:
+    """The exec exercise's part of the key: which program, with which arguments, started by whom."""
+    argv = exec_argv(sc.seed)
+    return {
+        "comm": sc.names["exec"],
+        "program": argv[0],
+        "program_comm": os.path.basename(argv[0]),
+        "argv": list(argv),
+        "args": list(argv[1:]),
+        "command": " ".join(argv),
+        "token": _EXEC_TOKEN.search(" ".join(argv)).group(0),  # type: ignore[union-attr]
+    }
 
 
 def pages_by_type(sc: Scenario) -> dict[str, list[int]]:
@@ -246,6 +285,7 @@ def answer_key(seed: int) -> dict[str, Any]:
             "never_opened_fds": [closeall.BAD_FD_BASE + k for k in range(closeall.BAD_FDS)],
         },
         "raw": _raw_key(seed, arch),
+        "exec": _exec_key(sc),
     }
 
 
@@ -295,6 +335,15 @@ def describe(key: dict[str, Any]) -> str:
         ("raw_syscalls", None),
         (raw["comm"], f"makes {raw['syscall']}(2){nr} most often, {raw['calls_per_second']} times a second"),
     ]
+    x = key["exec"]
+    rows += [
+        ("execve(2)", None),
+        (
+            f"{x['comm']} starts",
+            f"{x['program']} with argv {' '.join(x['argv'])} (about {launcher.STARTS_PER_SECOND} times a second); "
+            f"the child is {x['comm']} at sys_enter_execve, {x['program_comm']} from sys_exit_execve on",
+        ),
+    ]
     lines = [
         f"Answer key: seed {key['seed']} ({key['scenario']} scenario) on {key['arch']}, "
         f"page size {key['page_size']} bytes"
@@ -314,6 +363,7 @@ def workloads(seed: int) -> list[common.Workload]:
         tempfiles.Tempfiles(comm=sc.names["tempfiles"]),
         closeall.Closeall(comm=sc.names["close"]),
         repeater.Repeater(raw_call(seed), comm=RAW_COMM),
+        launcher.Launcher(exec_argv(seed), comm=sc.names["exec"]),
     ]
 
 

@@ -156,6 +156,10 @@ SECRETS = [
            singles_out(KEY["close"]["comm"])),
     Secret("close-1", f"the never-opened descriptors ({KEY['close']['never_opened_fds']})",
            "syscalls/exercises-close.html", 0, any_of(*_fds())),
+    Secret("exec-1", f"the program started again and again ({KEY['exec']['program']})", "syscalls/exercises-exec.html",
+           0, any_of(re.escape(KEY["exec"]["token"]), re.escape(KEY["exec"]["command"]))),
+    Secret("exec-1", f"the process that starts it ({KEY['exec']['comm']})", "syscalls/exercises-exec.html", 0,
+           singles_out(KEY["exec"]["comm"])),
     Secret("latency-1", f"the slow call's time ({IO_KEY['latency']['slow']['wait_ms']} ms)", "syscalls/latency.html",
            0, any_of(rf"(?<![\d.]){IO_KEY['latency']['slow']['wait_ms']} ?ms\b")),
 ]  # fmt: skip
