@@ -481,6 +481,9 @@ def bcc_uses(source: str) -> list[Use]:
         raise LexError(f"cannot read the Python program: {e}") from e
     for k, tok in enumerate(tokens):
         nxt = tokens[k + 1] if k + 1 < len(tokens) else None
+        prefix = tok.string[: len(tok.string) - len(tok.string.lstrip("rRbBuUfF"))]
+        if tok.type == tokenize.STRING and "f" in prefix.lower():
+            continue  # an f-string is Python formatting its output, never the C text
         if tok.type == tokenize.STRING:
             body = re.sub(r"^[rRbBuUfF]*('''|\"\"\"|'|\")", "", tok.string)
             uses.extend(bcc_c_uses(body, tok.start[0]))
