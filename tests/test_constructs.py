@@ -180,5 +180,5 @@ def test_bcc_f_strings_are_python_not_c() -> None:
     """An f-string formats the program's output: a dict's pop() in it is not BCC's map method."""
     source = 'b = BPF(text="BPF_HASH(h); int f(void *c) { h.increment(1); return 0; }")\n'
     source += "seen = {}\nprint(f\"{' '.join(seen.pop(1, []))}\")\n"
-    names = {u.name for u in bcc_uses(source)}
+    names = {u.construct for u in bcc_uses(source)}
     assert "bcc:.increment()" in names and "bcc:.pop()" not in names
