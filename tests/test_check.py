@@ -167,6 +167,16 @@ def test_parse_reads_bpftrace_json() -> None:
     assert h.keys == ("mapit",) and (h.buckets[0].lo, h.buckets[0].hi) == (4096, 8192)
 
 
+def test_parse_reads_bcc_sections_whose_comm_has_spaces() -> None:
+    """Python 3.14 gives its threads kernel names such as `Thread-1 (run`: a section of its own."""
+    rows = "     usecs               : count     distribution\n"
+    text = f"comm = brokerd\n{rows}     16384 -> 32767      : 10       |****|\n\n"
+    text += f"comm = Thread-233 (run\n{rows}       128 -> 255        : 48       |****|\n"
+    hists = {h.keys: h for h in parse(text).hists()}
+    assert set(hists) == {("brokerd",), ("Thread-233 (run",)}
+    assert [(b.lo, b.count) for b in hists[("brokerd",)].buckets] == [(16384, 10)]
+
+
 def test_parse_keeps_the_last_printing_of_a_map() -> None:
     out = parse("@c[mapit]: 10\n@c[bash]: 1\n\n@c[mapit]: 20\n")
     assert [(r.keys, r.value) for r in out.maps()] == [(("mapit",), "20"), (("bash",), "1")]

@@ -321,7 +321,7 @@ class _Parser:
         """A BCC section title, a table's header, or a row (of a table, or a line of prose)."""
         m = _BCC_SECTION.match(line)
         self.hist = None
-        if m and not _is_table_like(s):
+        if m and (not _is_table_like(s) or m.group(1).lower() in _SECTION_KEYS):
             self.bcc_section = (m.group(2),)
             return
         cells = tuple(s.split())
@@ -330,6 +330,11 @@ class _Parser:
             return
         header = self.header if len(self.header) == len(cells) else ()
         self.add(Record("table" if self.header else "line", "", (), cells=cells, header=header, line=s))
+
+
+# A section keyed by a process or thread name may hold spaces: Python 3.14 names its threads
+# "Thread-1 (run)" in the kernel too, so `comm = Thread-1 (run` is one section title, not a row.
+_SECTION_KEYS = frozenset({"comm", "task", "thread", "process", "name"})
 
 
 def _is_table_like(s: str) -> bool:
