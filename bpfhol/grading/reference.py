@@ -37,7 +37,7 @@ def _periodic(maps: list[str]) -> str:
 
 
 def program(family: str, key: dict[str, Any]) -> str:
-    """The reference program for an exercise family (mmap, open, close)."""
+    """The reference program for an exercise family (mmap, open, close, clock)."""
     return _program(family, key) + _periodic(_MAPS[family](key))
 
 
@@ -45,6 +45,7 @@ _MAPS = {
     "mmap": lambda key: ["@calls", "@len", "@type"],
     "open": lambda key: ["@openat", "@open"] if key["open"]["oldopen"]["open_syscall"] else ["@openat"],
     "close": lambda key: ["@ebadf", "@ok"],
+    "clock": lambda key: ["@clock"],
 }
 
 
@@ -81,6 +82,11 @@ def _program(family: str, key: dict[str, Any]) -> str:
             "  delete(@fd[tid]); delete(@seen[tid]);\n"
             "}\n"
             "END { clear(@fd); clear(@seen); }\n"
+        )
+    if family == "clock":  # which clocks the process really asked the kernel for: the vDSO decides
+        return (
+            f'tracepoint:syscalls:sys_enter_clock_gettime /comm == "{key["clock"]["comm"]}"/ '
+            "{ @clock[comm, pid, args->which_clock] = count(); }\n"
         )
     raise ValueError(f"no reference program for {family!r}")
 
@@ -164,3 +170,13 @@ class Reference:
     def ebadf(self) -> dict[tuple[str, str, int], int]:
         """(pid, comm, fd) -> failed closes."""
         return {(k[0], k[1], int(k[2])): n for k, n in self.get("@ebadf").items() if len(k) == 3}
+
+    # --- clock ------------------------------------------------------------------------------
+
+    def clock_reads(self, comm: str, pid: str | None = None) -> dict[int, int]:
+        """Clock id -> the clock_gettime(2) calls `comm` made for it (one process of that name if `pid`)."""
+        out: dict[int, int] = defaultdict(int)
+        for k, n in self.get("@clock").items():
+            if len(k) == 3 and k[0] == comm and (pid is None or k[1] == pid) and number(k[2]) is not None:
+                out[int(number(k[2]) or 0)] += n
+        return dict(out)

@@ -22,7 +22,7 @@ from typing import Any
 
 from bpfhol.labs.seeded import chooser, draw_names, scenario_name
 from bpfhol.labs.spec import LabSpec
-from workloads import closeall, common, launcher, mapit, oldopen, opener, repeater, tempfiles
+from workloads import closeall, common, launcher, mapit, oldopen, opener, repeater, stopwatch, tempfiles
 
 SEED_MAX = 999
 PATTERN_LEN = 20  # seeded shared/private patterns: k of every 20 calls shared (k*5 %)
@@ -44,7 +44,7 @@ NAME_POOL = (
     "agentd",
     "beacond",
 )
-ROLES = ("mmap", "opener", "oldopen", "tempfiles", "close", "exec")
+ROLES = ("mmap", "opener", "oldopen", "tempfiles", "close", "exec", "clock")
 
 # Names a seeded opener picks from (3 to 6 of them).
 FILE_POOL = (
@@ -238,6 +238,29 @@ def _raw_key(seed: int, arch: str) -> dict[str, Any]:
     }
 
 
+def clock_reads(seed: int) -> tuple[str, int]:
+    """The CPU-time clock the clock exercise's process reads and its reads per tick (a random source
+    of its own, so the choice shifts none of the scenario's others)."""
+    LAB.check_seed(seed)
+    if seed == 0:
+        return stopwatch.CLASSIC
+    pick = chooser("syscalls-clock", seed)
+    return pick(tuple(stopwatch.CPU_CLOCKS)), pick(stopwatch.CPU_READS)
+
+
+def _clock_key(sc: Scenario) -> dict[str, Any]:
+    """The clock exercise's part of the key: the one clock its process asks the kernel for, where
+    the vDSO serves the others (a clock source user space can read), and every clock it reads."""
+    clock, per_tick = clock_reads(sc.seed)
+    return {
+        "comm": sc.names["clock"],
+        "clock": clock,
+        "clock_id": stopwatch.CPU_CLOCKS[clock],
+        "calls_per_second": per_tick * common.TICK_HZ,
+        "vdso_reads_per_second": {name: n * common.TICK_HZ for name, n in stopwatch.VDSO_READS.items()},
+    }
+
+
 def answer_key(seed: int) -> dict[str, Any]:
     """What the exercises find on this machine for this seed (sizes follow the page size)."""
     sc = scenario(seed)
@@ -286,6 +309,7 @@ def answer_key(seed: int) -> dict[str, Any]:
         },
         "raw": _raw_key(seed, arch),
         "exec": _exec_key(sc),
+        "clock": _clock_key(sc),
     }
 
 
@@ -344,6 +368,16 @@ def describe(key: dict[str, Any]) -> str:
             f"the child is {x['comm']} at sys_enter_execve, {x['program_comm']} from sys_exit_execve on",
         ),
     ]
+    k = key["clock"]
+    vdso = ", ".join(f"{name} {n}" for name, n in k["vdso_reads_per_second"].items())
+    rows += [
+        ("clock_gettime(2)", None),
+        (
+            k["comm"],
+            f"asks the kernel for {k['clock']} (clock id {k['clock_id']}) {k['calls_per_second']} times a second; "
+            f"the vDSO serves its other reads, a second: {vdso}",
+        ),
+    ]
     lines = [
         f"Answer key: seed {key['seed']} ({key['scenario']} scenario) on {key['arch']}, "
         f"page size {key['page_size']} bytes"
@@ -364,6 +398,7 @@ def workloads(seed: int) -> list[common.Workload]:
         closeall.Closeall(comm=sc.names["close"]),
         repeater.Repeater(raw_call(seed), comm=RAW_COMM),
         launcher.Launcher(exec_argv(seed), comm=sc.names["exec"]),
+        stopwatch.Stopwatch(*clock_reads(seed), comm=sc.names["clock"]),
     ]
 
 
