@@ -140,6 +140,36 @@ def test_recorded_raw_outputs_are_wrong_where_the_call_differs() -> None:
         assert not v.right, (solution_id(ex), v.as_json())
 
 
+def test_recorded_clock_outputs_are_wrong_where_the_clock_differs() -> None:
+    """The clock exercise's clock changes with the seed: the page's outputs show the classic one."""
+    seed = next(s for s in range(1, scenario.SEED_MAX + 1) if scenario.clock_reads(s)[0] != scenario.clock_reads(0)[0])
+    key = scenario.answer_key(seed)
+    key["clock"]["comm"] = scenario.answer_key(0)["clock"]["comm"]  # the same process: the clock alone differs
+    copied = [ex for ex in solutions() if ex.spec.check == "clock-1"]
+    assert len(copied) == 2
+    for ex in copied:
+        v = grade("clock-1", ex.shown or "", key, source=ex.source, kind=ex.kind)
+        assert not v.right, (solution_id(ex), v.as_json())
+
+
+def test_clock_is_judged_by_what_the_kernel_was_asked() -> None:
+    """Where the vDSO cannot read the clock source (hpet, acpi_pm), the process's other clocks reach
+    the kernel too: the reference trace sees them, and a right answer shows them all."""
+    key = scenario.answer_key(0)
+    k = key["clock"]
+    ids = {"CLOCK_REALTIME": 0, "CLOCK_MONOTONIC": 1, "CLOCK_BOOTTIME": 7}
+    rates = {ids[name]: n for name, n in k["vdso_reads_per_second"].items()}
+    one = f"@reads[{k['comm']}, {k['clock_id']}]: {k['calls_per_second']}\n"
+    others = "".join(f"@reads[{k['comm']}, {c}]: {n}\n" for c, n in rates.items())
+    tsc = f"@clock[{k['comm']}, 4242, {k['clock_id']}]: {k['calls_per_second']}\n"
+    hpet = tsc + "".join(f"@clock[{k['comm']}, 4242, {c}]: {n}\n" for c, n in rates.items())
+    assert grade("clock-1", one, key, Reference.from_output(tsc)).right
+    v = grade("clock-1", one, key, Reference.from_output(hpet))
+    assert not v.right and any("leaves out clocks" in m for m in v.messages()), v.as_json()
+    assert grade("clock-1", one + others, key, Reference.from_output(hpet)).right
+    assert grade("clock-1", one + others, key).right, "the docs suite, with no reference, accepts them too"
+
+
 def test_right_feedback_does_not_contradict_itself() -> None:
     """The learner's window and the reference's overlap but are not the same, so their counts
     differ: a right answer is told it is right without the two counts side by side."""
@@ -292,7 +322,7 @@ def isolated(env: dict[str, str]) -> dict[str, str]:
     return dict(env, TMPDIR=tmp, BPFHOL_TEST_TAG=f"{os.getpid()}-{tmp}")
 
 
-_PLACEHOLDER = re.compile(r"\{((?:mmap|open|close)\.[\w.]+)\}")
+_PLACEHOLDER = re.compile(r"\{((?:mmap|open|close|clock)\.[\w.]+)\}")
 
 
 def fill(text: str, seed: int) -> str:

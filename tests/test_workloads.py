@@ -94,6 +94,11 @@ def test_classic_answer_key() -> None:
     assert key["close"]["ebadf"] == -9
     x = key["exec"]
     assert x["argv"] == ["/usr/bin/basename", "-s", ".part", "batch-4821.part"] and x["program"] == x["argv"][0]
+    assert (key["clock"]["clock"], key["clock"]["clock_id"], key["clock"]["calls_per_second"]) == (
+        "CLOCK_PROCESS_CPUTIME_ID",
+        2,
+        40,
+    )
     assert (x["program_comm"], x["token"], x["command"]) == ("basename", "batch-4821", " ".join(x["argv"]))
     assert _comms(key) == sorted(LAB.comms(0)) and len(set(LAB.comms(0))) == len(ROLES) + 1  # and RAW_COMM
 
@@ -107,6 +112,8 @@ def test_seeds_are_deterministic_and_differ() -> None:
     assert seven["mmap"]["shared_percent"] != classic["mmap"]["shared_percent"]
     assert seven["open"]["opener"]["files"] != classic["open"]["opener"]["files"]
     assert seven["exec"]["command"] != classic["exec"]["command"]
+    clocks = {(answer_key(s)["clock"]["clock_id"], answer_key(s)["clock"]["calls_per_second"]) for s in range(1, 40)}
+    assert {c for c, _ in clocks} == {2, 3} and len(clocks) > 4, "the clock and its rate change with the seed"
     assert len({answer_key(s)["exec"]["token"] for s in range(1, 30)}) > 20, "the token changes with the seed"
     assert len({answer_key(s)["exec"]["program"] for s in range(1, 30)}) > 2, "so does the program"
     assert seven["mmap"]["shared_percent"] + seven["mmap"]["private_percent"] == 100
@@ -122,7 +129,9 @@ def test_names_are_drawn_per_seed_and_say_nothing() -> None:
     assert len({d[0] for d in draws.values()}) > 5, "the top mmap caller is not always the same name"
     others = {c for lab in LABS.values() if lab is not LAB for c in lab.comms(0)}
     assert not others & set(NAME_POOL), "no lab shares a name with another"
-    told = re.compile(r"map|open|temp|tmp|close|file|fd|legacy|old|wait|sleep|rand|digest|pipe|chat|logger")
+    told = re.compile(
+        r"map|open|temp|tmp|close|file|fd|legacy|old|wait|sleep|rand|digest|pipe|chat|logger|clock|time|tick"
+    )
     assert RAW_COMM not in others
     for name in {*NAME_POOL, *others, RAW_COMM} - {"reportd"}:  # the capstone's ticket names reportd itself
         assert not told.search(name), f"{name} says what it does"
@@ -316,6 +325,20 @@ def test_harbord_repeats_one_call(lab: LabProcess) -> None:
     assert all(n * 10 <= top for n, _ in rest), f"{r['syscall']} dwarfs every other call: {ids}"
 
 
+def test_stopwatch_asks_the_kernel_for_its_cpu_clock(lab: LabProcess) -> None:
+    """The clock exercise's process: its CPU-time clock reaches clock_gettime(2) at the key's rate. The
+    vDSO serves its other three clocks where it can read the clock source (tsc, kvm-clock): then none
+    of them shows; where it cannot (hpet, acpi_pm), all three do."""
+    k = lab.key["clock"]
+    me = lab.pids[k["comm"]]
+    maps = trace(
+        f"tracepoint:syscalls:sys_enter_clock_gettime /pid == {me}/ {{ @c[args->which_clock] = count(); }}", 1.0
+    )
+    seen = {int(c): n for c, n in maps.get("@c", {}).items()}
+    assert abs(seen.get(k["clock_id"], 0) - k["calls_per_second"]) <= 0.25 * k["calls_per_second"], seen
+    assert set(seen) - {k["clock_id"]} in (set(), {0, 1, 7}), seen
+
+
 def test_launcher_starts_its_program_again_and_again(lab: LabProcess) -> None:
     """Its children run the key's program with the key's argv (NULL-terminated), under the
     launcher's name until the execve(2) succeeds and the program's after it; each one is reaped."""
@@ -506,8 +529,8 @@ def test_privdir_the_owner_cannot_unlink_is_removed() -> None:
 # --- each workload on its own ---------------------------------------------------------------------------
 
 
-MODULES = ["mapit", "opener", "oldopen", "tempfiles", "closeall", "pipewait", "digest", "chatty", "reportd", "repeater"]
 MODULES = ["mapit", "opener", "oldopen", "tempfiles", "closeall", "launcher", "pipewait", "digest", "chatty", "reportd"]
+MODULES += ["repeater", "stopwatch"]
 
 
 def test_workloads_run_standalone(tmp_path: Path) -> None:

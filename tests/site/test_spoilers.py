@@ -128,6 +128,21 @@ def raw_call_told(u: Unit) -> bool:
     return nr is not None and re.search(rf"\[{nr}\]|, {nr}\]|^\S* *{nr} +\d+$", u.text, re.M) is not None
 
 
+def clock_told(u: Unit) -> bool:
+    """The clock exercise's process beside the clock it asks the kernel for: a block about it that
+    names the clock (`CLOCK_PROCESS_CPUTIME_ID`) or shows its id in a key or row (`@reads[mailerd, 2]`,
+    `mailerd  2  40`); an output is about the process when its program is."""
+    k = KEY["clock"]
+    about = u.text + (u.program if u.kind == "output" else "")
+    comm = re.escape(k["comm"])
+    if not re.search(rf"(?<![\w-]){comm}(?![\w-])", about):
+        return False
+    if re.search(rf"\b{k['clock']}\b", u.text):
+        return True
+    cid = k["clock_id"]
+    return re.search(rf"\[(?:{comm}, )?{cid}\]|^{comm} +{cid} +\d+", u.text, re.M) is not None
+
+
 @dataclass(frozen=True)
 class Secret:
     exercise: str
@@ -160,6 +175,10 @@ SECRETS = [
            0, any_of(re.escape(KEY["exec"]["token"]), re.escape(KEY["exec"]["command"]))),
     Secret("exec-1", f"the process that starts it ({KEY['exec']['comm']})", "syscalls/exercises-exec.html", 0,
            singles_out(KEY["exec"]["comm"])),
+    Secret("clock-1", f"the process that reads a clock through the kernel ({KEY['clock']['comm']})",
+           "syscalls/probe-naming.html", 0, singles_out(KEY["clock"]["comm"])),
+    Secret("clock-1", f"the clock it asks the kernel for ({KEY['clock']['clock']})", "syscalls/probe-naming.html", 0,
+           clock_told),
     Secret("latency-1", f"the slow call's time ({IO_KEY['latency']['slow']['wait_ms']} ms)", "syscalls/latency.html",
            0, any_of(rf"(?<![\d.]){IO_KEY['latency']['slow']['wait_ms']} ?ms\b")),
 ]  # fmt: skip
@@ -211,6 +230,11 @@ def test_the_detectors_catch_what_they_should() -> None:
     assert raw_call_told(Unit(f"{raw['comm']} calls {raw['syscall']}(2)", "prose", ""))
     assert not raw_call_told(Unit(f"{raw['comm']} makes one call far more often", "prose", ""))
     assert not raw_call_told(Unit(f"@sleeps[{raw['comm']}]: 10", "output", ""))
+    clock = KEY["clock"]
+    assert clock_told(Unit(f"@reads[{clock['comm']}, {clock['clock_id']}]: 40", "output", "tracepoint:"))
+    assert clock_told(Unit(f"{clock['comm']} asks the kernel for {clock['clock']}", "prose", ""))
+    assert not clock_told(Unit(f"@reads[{clock['comm']}, 9]: 40", "output", ""))
+    assert not clock_told(Unit(f"{clock['clock']} is one of the clocks", "prose", ""))
     fd = KEY["close"]["never_opened_fds"][0]
     assert any_of(*_fds())(Unit(f"program: close({fd}) = -1", "output", ""))
     assert not any_of(*_fds())(Unit(f"@mmaps[x]: {fd}", "output", ""))

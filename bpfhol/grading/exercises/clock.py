@@ -85,11 +85,9 @@ def _asked(ev: Evidence, comm: str) -> dict[int, float]:
     return asked
 
 
-def _no_process(ev: Evidence, v: Verdict, pids: set[str]) -> None:
+def _no_process(ev: Evidence, v: Verdict) -> None:
     counted = [r for r in ev.out.records if r.count() is not None]
-    if ev.sees("clock_gettime") is False:
-        why = f"your program has no probe on clock_gettime(2): a clock read that reaches the kernel fires {_ENTRY}"
-    elif counted and all(not labels(r) or all(w.upper() in _BY_NAME for w in labels(r)) for r in counted):
+    if counted and all(not labels(r) or all(w.upper() in _BY_NAME for w in labels(r)) for r in counted):
         why = (
             "your output counts clock reads but does not say which process makes them: key the count by "
             "the process's name (comm) as well as the clock"
@@ -111,13 +109,20 @@ def _no_process(ev: Evidence, v: Verdict, pids: set[str]) -> None:
 def kernel_clock(ev: Evidence, v: Verdict) -> None:
     if not traces_anything(ev.probes, v):
         return
+    if ev.sees("clock_gettime") is False and ev.sees("clock_gettime", "exit") is False:
+        v.add(
+            "probes",
+            False,
+            f"your program has no probe on clock_gettime(2): a clock read that reaches the kernel fires {_ENTRY}",
+        )
+        return
     k = ev.key["clock"]
     comm = k["comm"]
     pids = _pids(ev, comm)
     records = [r for r in ev.records_of(comm) if r.count() is not None]
     records += [r for r in ev.out.records if r not in records and r.count() is not None and set(ids(r)) & pids]
     if not records:
-        _no_process(ev, v, pids)
+        _no_process(ev, v)
         return
     v.add("process", True, f"{comm} asks the kernel for a clock: your output counts its calls")
     named = [(r, _clocks(r, pids)) for r in records]
