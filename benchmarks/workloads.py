@@ -25,7 +25,19 @@ from bpfhol.procfs import proc_stat
 
 CPU_LIMIT = 5.0  # % of one core, all workloads together
 _TICK = os.sysconf("SC_CLK_TCK")
-_PROBES = ("mmap", "munmap", "openat", "open", "close", "unlink", "write", "read", "getrandom", "timerfd_settime")
+_PROBES = (
+    "mmap",
+    "munmap",
+    "openat",
+    "open",
+    "close",
+    "unlink",
+    "write",
+    "read",
+    "getrandom",
+    "timerfd_settime",
+    "clock_gettime",
+)
 
 
 def _cpu_ticks(pids: dict[str, int]) -> dict[str, int]:
