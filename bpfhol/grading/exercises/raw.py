@@ -127,11 +127,30 @@ def top_call(ev: Evidence, v: Verdict) -> None:
         )
 
 
+def _shown(r: Record, pids: set[str]) -> set[int]:
+    """The record's whole numbers but pids and a table's count column: a free line's last number is
+    no count here ("call 62 failed"), and a map's value is never among its words."""
+    if r.source == "table" and r.header and len(r.header) == len(r.cells):
+        words = [c for c, h in zip(r.cells, r.header) if not _is_count_header(h)]
+    else:
+        words = r.words()
+    found = set()
+    for w in words:
+        v = number(w.strip(",;:()[]"))
+        if v is not None and v == int(v) and w.strip(",;:()[]") not in pids:
+            found.add(int(v))
+    return found
+
+
+def _is_count_header(name: str) -> bool:
+    return name.lower() in ("count", "calls", "n", "#", "times", "total", "failures", "errors")
+
+
 def _errors(r: Record, key: dict[str, object], pids: set[str]) -> bool:
     """Does the record show the failing call's error: its number (as -errno or errno, beside the
     call's), its name (ESRCH) or its message (No such process)?"""
     err = int(str(key["fail_errno"]))
-    if err in _numbers(r, pids) or -err in _numbers(r, pids):
+    if err in _shown(r, pids) or -err in _shown(r, pids):
         return True
     text = " ".join(r.words()).lower()
     return str(key["fail_error"]).lower() in re.split(r"[^\w]+", text) or str(key["fail_message"]).lower() in text
@@ -140,7 +159,7 @@ def _errors(r: Record, key: dict[str, object], pids: set[str]) -> bool:
 def _is_error(r: Record, pids: set[str]) -> bool:
     """Does the record show something that reads as an error: a value from -4095 to -1, or a name
     such as E..."""
-    return any(-4095 <= n <= -1 for n in _numbers(r, pids)) or any(re.fullmatch(r"E[A-Z0-9]{2,}", w) for w in _words(r))
+    return any(-4095 <= n <= -1 for n in _shown(r, pids)) or any(re.fullmatch(r"E[A-Z0-9]{2,}", w) for w in _words(r))
 
 
 @RAW.exercise(
@@ -166,7 +185,7 @@ def failing_call(ev: Evidence, v: Verdict) -> None:
         return
     pattern = _names(call)
     nr = key["fail_nr"]
-    named = [r for r in records if any(map(pattern.match, _words(r))) or (nr is not None and nr in _numbers(r, pids))]
+    named = [r for r in records if any(map(pattern.match, _words(r))) or (nr is not None and nr in _shown(r, pids))]
     if any(_errors(r, key, pids) for r in named):
         told = f" (number {key['fail_nr']})" if key["fail_nr"] is not None else ""
         v.add(
