@@ -126,7 +126,7 @@ def _about_program(r: Record, x: dict[str, object]) -> bool:
 @EXEC.exercise(
     id="exec-2",
     section="Going further: how does it end?",
-    question="With which exit status does the program the lab process starts end?",
+    question="The program a lab process starts again and again: with which exit status does it end?",
 )
 def exit_status(ev: Evidence, v: Verdict) -> None:
     if not traces_anything(ev.probes, v):
