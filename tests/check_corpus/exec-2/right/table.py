@@ -1,4 +1,4 @@
-# The parent's name and the status, from a table printed at Ctrl-C.
+# The name and the status, in a table printed at Ctrl-C.
 from time import sleep
 
 from bcc import BPF
