@@ -21,6 +21,7 @@ What even the guard could not clean (it was killed too) is swept by the next com
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import queue
 import re
@@ -74,6 +75,18 @@ def signal_group(pgid: int, sig: int) -> None:
     """Send sig to a process group; one already gone (or not ours) is not an error."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
+
+
+def join_group(pid: int, pgid: int) -> None:
+    """Put `pid` (0: this process) in process group `pgid` (0: a new group that `pid` leads).
+    A forking parent and its child both call it, so the group exists before the next fork
+    whichever runs first; the loser's EACCES (the child has exec'd or moved) or ESRCH (it died)
+    means the other one did it."""
+    try:
+        os.setpgid(pid, pgid)
+    except OSError as e:
+        if pid == 0 or e.errno not in (errno.EACCES, errno.ESRCH):
+            raise
 
 
 # --- the guard ----------------------------------------------------------------------------------------

@@ -140,6 +140,32 @@ def test_recorded_raw_outputs_are_wrong_where_the_call_differs() -> None:
         assert not v.right, (solution_id(ex), v.as_json())
 
 
+@pytest.mark.parametrize(
+    ("exercise", "differs"),
+    [
+        # the same program, ending otherwise: the status alone tells the answers apart
+        ("exec-2", lambda k, c: k["exec"]["program_comm"] == c["exec"]["program_comm"]
+         and k["exec"]["status"] != c["exec"]["status"]),
+        # the same call, failing otherwise: the error alone tells them apart
+        ("raw-2", lambda k, c: k["raw"]["fail_syscall"] == c["raw"]["fail_syscall"]
+         and k["raw"]["fail_errno"] != c["raw"]["fail_errno"]),
+    ],
+)  # fmt: skip
+def test_recorded_outputs_are_wrong_where_only_the_answer_differs(exercise: str, differs: Any) -> None:
+    """The going-further questions: a seed whose scenario differs from the classic one only in the
+    answer (names and harbord's call fixed as they can be) fails the page's outputs."""
+    classic = scenario.answer_key(0)
+    keys = (scenario.answer_key(s) for s in range(1, scenario.SEED_MAX + 1))
+    key = next(k for k in keys if differs(k, classic))
+    key = {**key, "exec": {**key["exec"], "comm": classic["exec"]["comm"]}}  # the parent's name, too
+    copied = [ex for ex in solutions() if ex.spec.check == exercise]
+    assert len(copied) == 2
+    for ex in copied:
+        assert grade(exercise, ex.shown or "", classic, source=ex.source, kind=ex.kind).right, solution_id(ex)
+        v = grade(exercise, ex.shown or "", key, source=ex.source, kind=ex.kind)
+        assert not v.right, (solution_id(ex), v.as_json())
+
+
 def test_recorded_clock_outputs_are_wrong_where_the_clock_differs() -> None:
     """The clock exercise's clock changes with the seed: the page's outputs show the classic one."""
     seed = next(s for s in range(1, scenario.SEED_MAX + 1) if scenario.clock_reads(s)[0] != scenario.clock_reads(0)[0])

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bpfhol.examples.constructs import LexError, bcc_uses, bpftrace_uses, is_construct, shell_programs
+from bpfhol.examples.bccapi import bcc_uses
+from bpfhol.examples.constructs import LexError, bpftrace_uses, is_construct
+from bpfhol.examples.shellscript import shell_programs
 
 
 def used(program: str) -> set[str]:

@@ -19,6 +19,8 @@ LAYER = {
     "markers": 1,
     "collect": 1,
     "constructs": 1,
+    "shellscript": 1,
+    "bccapi": 1,
     "teaching": 1,
     "run": 2,
     "access": 2,

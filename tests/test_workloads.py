@@ -6,6 +6,7 @@ docs suite keeps one running); the checks filter on the instance's own pids for 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -25,8 +26,9 @@ from bpfhol.examples.model import parse_requirement
 from bpfhol.examples.toolchain import first_unmet
 from bpfhol.labs import LABS
 from bpfhol.labs.process import LabProcess
-from bpfhol.labs.syscalls import LAB, NAME_POOL, RAW_COMM, ROLES, answer_key
+from bpfhol.labs.syscalls import EXEC_PROGRAMS, LAB, NAME_POOL, RAW_COMM, ROLES, answer_key
 from bpfhol.procfs import proc_stat, proc_uid
+from workloads import common, repeater
 
 
 def bpfhol(*args: str, state_dir: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -93,13 +95,18 @@ def test_classic_answer_key() -> None:
     assert o["tempfiles"]["mkstemp_flags"] == "O_RDWR|O_CREAT|O_EXCL"
     assert key["close"]["ebadf"] == -9
     x = key["exec"]
-    assert x["argv"] == ["/usr/bin/basename", "-s", ".part", "batch-4821.part"] and x["program"] == x["argv"][0]
+    assert x["argv"] == ["/usr/bin/expr", "batch-4821", ":", "[0-9]*"] and x["program"] == x["argv"][0]
+    assert (x["program_comm"], x["token"], x["command"]) == ("expr", "batch-4821", " ".join(x["argv"]))
+    assert x["status"] == 1
+    r = key["raw"]
+    assert (r["fail_syscall"], r["fail_errno"], r["fail_error"]) == ("kill", errno.ESRCH, "ESRCH")
+    if key["arch"] == "x86_64":
+        assert (r["nr"], r["fail_nr"]) == (63, 62)
     assert (key["clock"]["clock"], key["clock"]["clock_id"], key["clock"]["calls_per_second"]) == (
         "CLOCK_PROCESS_CPUTIME_ID",
         2,
         40,
     )
-    assert (x["program_comm"], x["token"], x["command"]) == ("basename", "batch-4821", " ".join(x["argv"]))
     assert _comms(key) == sorted(LAB.comms(0)) and len(set(LAB.comms(0))) == len(ROLES) + 1  # and RAW_COMM
 
 
@@ -116,6 +123,9 @@ def test_seeds_are_deterministic_and_differ() -> None:
     assert {c for c, _ in clocks} == {2, 3} and len(clocks) > 4, "the clock and its rate change with the seed"
     assert len({answer_key(s)["exec"]["token"] for s in range(1, 30)}) > 20, "the token changes with the seed"
     assert len({answer_key(s)["exec"]["program"] for s in range(1, 30)}) > 2, "so does the program"
+    assert {answer_key(s)["exec"]["status"] for s in range(1, 30)} == {0, 1, 2, 125}, "and how it ends"
+    fails = {(answer_key(s)["raw"]["fail_syscall"], answer_key(s)["raw"]["fail_errno"]) for s in range(1, 30)}
+    assert len(fails) == len(repeater.FAILS), "harbord's failing call and its error change with the seed"
     assert seven["mmap"]["shared_percent"] + seven["mmap"]["private_percent"] == 100
     assert _comms(seven) == sorted(LAB.comms(7)) and _comms(classic) == sorted(LAB.comms(0))
 
@@ -155,6 +165,26 @@ def test_human_answer_key() -> None:
         "-9",
     ]:
         assert word in p.stdout, word
+
+
+def test_exec_programs_end_with_their_status(tmp_path: Path) -> None:
+    """Each program the launcher may start ends with the status the key gives it, whatever the
+    token and wherever it runs (its arguments alone decide)."""
+    for template, status in EXEC_PROGRAMS:
+        for token in ("batch-4821", "invoice-1000"):
+            argv = [a.replace("{token}", token) for a in template]
+            p = subprocess.run(argv, cwd=tmp_path, stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
+            assert p.returncode == status, (argv, p.returncode, p.stderr)
+
+
+@pytest.mark.parametrize("name", list(repeater.FAILS))
+def test_failing_calls_fail_as_said(name: str) -> None:
+    """Each call harbord may make to fail fails with its errno, as root or not (run here as the test's user)."""
+    _call, err, how = repeater.FAILS[name]
+    with pytest.raises(OSError) as e:
+        how(os.getpid())
+    assert e.value.errno == err
+    assert os.getcwd()  # no call changed this process
 
 
 # --- tracing the workloads ----------------------------------------------------------------------------
@@ -325,6 +355,27 @@ def test_harbord_repeats_one_call(lab: LabProcess) -> None:
     assert all(n * 10 <= top for n, _ in rest), f"{r['syscall']} dwarfs every other call: {ids}"
 
 
+def test_harbord_fails_one_call_with_one_error(lab: LabProcess) -> None:
+    """One call of harbord's fails, every time, with the key's error; nothing else it does fails."""
+    r = lab.key["raw"]
+    me = lab.pids[r["comm"]]
+    seconds = 1.0
+    # One probe counts both, so that both stop at the same event.
+    maps = trace(
+        f"""
+tracepoint:raw_syscalls:sys_exit /pid == {me}/ {{
+  if (args->ret < 0 && args->ret >= -4095) {{ @failed[args->id, -args->ret] = count(); }}
+  if (args->id == {r["fail_nr"] or -2}) {{ @made = count(); }}
+}}""",
+        seconds,
+    )
+    failed = maps["@failed"]
+    assert list(failed) == [f"{r['fail_nr']},{r['fail_errno']}"] or r["fail_nr"] is None, failed
+    n = next(iter(failed.values()))
+    assert 0.8 * common.TICK_HZ * seconds <= n <= 1.3 * common.TICK_HZ * seconds, failed
+    assert r["fail_nr"] is None or maps["@made"][""] == n, "it fails every time it is made"
+
+
 def test_stopwatch_asks_the_kernel_for_its_cpu_clock(lab: LabProcess) -> None:
     """The clock exercise's process: its CPU-time clock reaches clock_gettime(2) at the key's rate. The
     vDSO serves its other three clocks where it can read the clock source (tsc, kvm-clock): then none
@@ -356,9 +407,13 @@ tracepoint:syscalls:sys_enter_execve /curtask->real_parent->tgid == {me}/ {{
 }}
 tracepoint:syscalls:sys_exit_execve /curtask->real_parent->tgid == {me}/ {{ @exit[comm, args->ret] = count(); }}
 tracepoint:syscalls:sys_enter_execve /pid == {me}/ {{ @itself = count(); }}
+tracepoint:syscalls:sys_enter_exit_group /curtask->real_parent->tgid == {me}/ {{
+  @status[comm, args->error_code] = count();
+}}
 """,
         1.5,
     )
+    assert list(maps["@status"]) == [f"{x['program_comm']},{x['status']}"], "each ends with the key's status"
     assert list(maps["@enter"]) == [f"{x['comm']},{x['program']}"]
     assert list(maps["@argv"]) == [",".join(x["argv"])]
     assert list(maps["@last"]) == ["0"], "argv ends with NULL"

@@ -24,7 +24,9 @@ COMM = "launcher"
 ABOUT = "runs a small helper program now and then"
 SPAWN_EVERY = 4  # ticks: 2.5 starts a second, so any one-second window sees at least two
 STARTS_PER_SECOND = common.TICK_HZ / SPAWN_EVERY
-CLASSIC_ARGV = ("/usr/bin/basename", "-s", ".part", "batch-4821.part")
+# expr prints the length of the match at the token's start, 0, and ends with 1: a null or zero result
+CLASSIC_ARGV = ("/usr/bin/expr", "batch-4821", ":", "[0-9]*")
+CLASSIC_STATUS = 1
 
 
 class Launcher:

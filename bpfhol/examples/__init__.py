@@ -9,7 +9,8 @@ Layers, each importing only the ones before it (tests/test_engine_layers.py chec
   collect    the course's markup lexed in one place: `<!-- example -->` and the other markers, front
              matter (markers.py); sybil lexers over the pages: the comment, the fenced program, its
              `--8<--` include, its shown-output block, the page's `lab:` (collect.py); what each
-             program uses of bpftrace and BCC, lexed (constructs.py), and whether the pages, in nav
+             program uses of bpftrace and BCC, lexed (constructs.py; the programs inside a shell
+             command, shellscript.py; BCC's API, bccapi.py), and whether the pages, in nav
              order, teach each construct before a program uses it (teaching.py)
   run        one program as a learner runs it (run.py, over bpfhol.program), the toolchain and declared requirements
              (toolchain.py), the labs a run needs and its examples scheduled (session.py), and what

@@ -4,9 +4,8 @@
 and string literals are skipped, so a word inside either is never a use) and names each
 construct it uses: its probe types (`tracepoint:sched`, `interval`, `BEGIN`), builtins (`pid`,
 `$1`), functions (`delete()`), and the language's own constructs (`$variable`, `if`, `?:`,
-`keyed map`, `cast`). `shell_programs(script)` finds the bpftrace programs inside a shell
-command's `bpftrace -e '...'`, and `bcc_uses(source)` names what a BCC program uses of BCC's
-Python API and of its C macros and helpers.
+`keyed map`, `cast`). The programs inside a shell command are found by
+bpfhol.examples.shellscript, and what a BCC program uses by bpfhol.examples.bccapi.
 
 A construct is named the way the pages spell it: the names are the vocabulary of the
 `<!-- teaches: ... -->` marker (bpfhol.examples.teaching), and `CONSTRUCTS` says, for the
@@ -15,9 +14,7 @@ language's own constructs, how a page's prose shows that it explains one.
 
 from __future__ import annotations
 
-import io
 import re
-import tokenize
 from dataclasses import dataclass
 
 BUILTINS = frozenset(
@@ -316,177 +313,3 @@ def bpftrace_uses(program: str) -> list[Use]:
             raise LexError(f"line {lex.line()}: expected the action's {{ after {', '.join(probes)}")
         lex.pos += 1
         uses.extend(_expression_uses(_block(lex)))
-
-
-# ---------------------------------------------------------------------------------------------
-# bpftrace inside a shell command
-
-
-@dataclass(frozen=True)
-class ShellProgram:
-    text: str
-    line: int  # of the script, where the program's quoted text starts
-    language: str = "bpftrace"  # or "python": a BCC program run with `python3 -c`
-
-
-def _shell_words(script: str) -> list[list[tuple[str, int, bool]]]:
-    """The script's commands, each a list of words: (text, line, quoted); here-documents and
-    comments are left out. Double-quoted `$NAME` expansions are kept as written."""
-    commands: list[list[tuple[str, int, bool]]] = [[]]
-    word: list[str] | None = None
-    quoted, wline, i, n = False, 1, 0, len(script)
-    heredocs: list[str] = []
-
-    def end_word() -> None:
-        nonlocal word, quoted
-        if word is not None:
-            commands[-1].append(("".join(word), wline, quoted))
-        word, quoted = None, False
-
-    while i < n:
-        c = script[i]
-        line = script.count("\n", 0, i) + 1
-        if c == "\n":
-            end_word()
-            i += 1
-            for tag in heredocs:  # the here-documents' bodies follow the line that named them
-                ends = re.compile(rf"^\t*{re.escape(tag)}$", re.M).search(script, i)
-                i = n if ends is None else ends.end() + 1
-            commands.append([])
-            heredocs = []
-            continue
-        if c in " \t" or (c == "\\" and script[i + 1 : i + 2] == "\n"):
-            end_word()
-            i += 2 if c == "\\" else 1
-            continue
-        if c == "#" and word is None:
-            i = script.find("\n", i) if "\n" in script[i:] else n
-            continue
-        if c in ";|&()":
-            end_word()
-            commands.append([])
-            i += 1
-            continue
-        if script.startswith("<<", i):
-            end_word()
-            m = re.match(r"<<-?\s*(['\"]?)(\w+)\1", script[i:])
-            if m:
-                heredocs.append(m.group(2))
-                i += m.end()
-                continue
-        if word is None:
-            word, wline = [], line
-        if c == "'":
-            close = script.find("'", i + 1)
-            if close < 0:
-                raise LexError(f"line {line}: unterminated ' quote")
-            word.append(script[i + 1 : close])
-            quoted, i = True, close + 1
-        elif c == '"':
-            m = re.compile(r'"((?:\\.|[^"\\])*)"', re.S).match(script, i)
-            if not m:
-                raise LexError(f'line {line}: unterminated " quote')
-            word.append(m.group(1))
-            quoted, i = True, m.end()
-        else:
-            word.append(c)
-            i += 1
-    end_word()
-    return [c for c in commands if c]
-
-
-def shell_programs(script: str) -> list[ShellProgram]:
-    """The programs a shell script runs with `bpftrace -e PROGRAM` (and `python3 -c PROGRAM`,
-    which may use BCC). A program spliced from a loop's variable (`for v in 'a' 'b'; do
-    bpftrace -e '...'"$v"'...'`) is one program per value the loop gives it."""
-    found: list[ShellProgram] = []
-    loops: dict[str, list[str]] = {}
-    for words in _shell_words(script):
-        texts = [w[0] for w in words]
-        if texts[:1] == ["for"] and len(texts) > 2 and texts[2] == "in":
-            loops[texts[1]] = texts[3:]
-            continue
-        for k, command in enumerate(texts):
-            tool = command.rsplit("/", 1)[-1]
-            language, option = ("bpftrace", "-e") if tool == "bpftrace" else ("python", "-c")
-            if tool != "bpftrace" and not re.fullmatch(r"python3?(?:\.\d+)?", tool):
-                continue
-            for j in range(k + 1, len(words) - 1):
-                if texts[j] == option:
-                    program, line, _ = words[j + 1]
-                    found.extend(ShellProgram(p, line, language) for p in _splice(program, loops))
-                    break
-    return found
-
-
-def _splice(program: str, loops: dict[str, list[str]]) -> list[str]:
-    m = next((m for m in re.finditer(r"\$\{?(\w+)\}?", program) if m.group(1) in loops), None)
-    if m is None:
-        return [program]
-    head, tail = program[: m.start()], program[m.end() :]
-    return [v for value in loops[m.group(1)] for v in _splice(head + value + tail, loops)]
-
-
-# ---------------------------------------------------------------------------------------------
-# BCC: the Python API and the C text's macros and helpers
-
-_C_TOKEN = re.compile(
-    r"""(?P<skip>\s+|//[^\n]*|/\*.*?\*/|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')
-      |(?P<pre>^[ \t]*\#[ \t]*\w+)
-      |(?P<member>(?:\.|->)[ \t]*[A-Za-z_]\w*(?=\s*\())
-      |(?P<ident>[A-Za-z_]\w*(?=\s*\())
-      |(?P<other>.)""",
-    re.X | re.S | re.M,
-)
-# The C text's names that are BCC's own: its map and probe macros, BPF helpers, map methods.
-_BCC_C = re.compile(r"(?:BPF_\w+|TRACEPOINT_PROBE|RAW_TRACEPOINT_PROBE|KFUNC_PROBE|bpf_\w+)$")
-_BCC_METHODS = frozenset(
-    "increment lookup update delete lookup_or_try_init insert perf_submit ringbuf_output ringbuf_reserve "
-    "ringbuf_submit ringbuf_discard atomic_increment push pop peek".split()
-)
-
-
-def bcc_c_uses(text: str, line: int = 1) -> list[Use]:
-    """BCC's macros, helpers and map methods in a BCC program's C text (`line`: where it starts)."""
-    uses: list[Use] = []
-    for m in _C_TOKEN.finditer(text):
-        at = line + text.count("\n", 0, m.start())
-        if m.lastgroup == "pre":
-            uses.append(Use(f"bcc:#{m.group().strip().lstrip('#').strip()}", at))
-        elif m.lastgroup == "ident" and _BCC_C.match(m.group()):
-            uses.append(Use(f"bcc:{m.group()}", at))
-        elif m.lastgroup == "member":
-            name = m.group().lstrip(".->").strip()
-            if name in _BCC_METHODS:
-                uses.append(Use(f"bcc:.{name}()", at))
-    return uses
-
-
-# BCC's Python API: the calls the course's programs make on a BPF object, its tables and bcc's modules.
-_BCC_PY = frozenset(
-    "BPF attach_tracepoint attach_raw_tracepoint attach_kprobe attach_kretprobe attach_uprobe "
-    "attach_uretprobe detach_tracepoint perf_buffer_poll ring_buffer_poll ring_buffer_consume "
-    "open_perf_buffer open_ring_buffer print_log2_hist print_linear_hist trace_print trace_fields "
-    "get_table items values keys clear event syscall_name USDT".split()
-)
-
-
-def bcc_uses(source: str) -> list[Use]:
-    """What a BCC program (Python) uses of BCC: its Python API calls and, inside its string literals
-    (the C text), BCC's macros, helpers and map methods. Python's comments are skipped."""
-    uses: list[Use] = []
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
-    except (tokenize.TokenError, SyntaxError) as e:
-        raise LexError(f"cannot read the Python program: {e}") from e
-    for k, tok in enumerate(tokens):
-        nxt = tokens[k + 1] if k + 1 < len(tokens) else None
-        prefix = tok.string[: len(tok.string) - len(tok.string.lstrip("rRbBuUfF"))]
-        if tok.type == tokenize.STRING and "f" in prefix.lower():
-            continue  # an f-string is Python formatting its output, never the C text
-        if tok.type == tokenize.STRING:
-            body = re.sub(r"^[rRbBuUfF]*('''|\"\"\"|'|\")", "", tok.string)
-            uses.extend(bcc_c_uses(body, tok.start[0]))
-        elif tok.type == tokenize.NAME and tok.string in _BCC_PY and nxt is not None and nxt.string == "(":
-            uses.append(Use(f"bcc:{tok.string}()", tok.start[0]))
-    return uses

@@ -22,7 +22,7 @@ from typing import Any
 from mkdocs.config import load_config
 from sybil import Document
 
-from bpfhol.examples import constructs
+from bpfhol.examples import bccapi, constructs, shellscript
 from bpfhol.examples.collect import Project
 from bpfhol.examples.markers import fences, markers
 
@@ -128,10 +128,10 @@ def _program_uses(language: str, source: str) -> list[tuple[constructs.Use, int]
     if language == "bpftrace":
         return [(u, u.line) for u in constructs.bpftrace_uses(source)]
     if language == "python":
-        return [(u, u.line) for u in constructs.bcc_uses(source)]
+        return [(u, u.line) for u in bccapi.bcc_uses(source)]
     found = []
-    for program in constructs.shell_programs(source):
-        lexer = constructs.bpftrace_uses if program.language == "bpftrace" else constructs.bcc_uses
+    for program in shellscript.shell_programs(source):
+        lexer = constructs.bpftrace_uses if program.language == "bpftrace" else bccapi.bcc_uses
         found += [(u, program.line + u.line - 1) for u in lexer(program.text)]
     return found
 

@@ -19,7 +19,6 @@ exits 0 once nothing runs.
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import pwd
@@ -52,7 +51,7 @@ from bpfhol.labs.state import (
     wait_lock,
     write_state,
 )
-from bpfhol.process import signal_group
+from bpfhol.process import join_group, signal_group
 from bpfhol.procfs import proc_stat
 from workloads import common
 
@@ -108,7 +107,7 @@ def _child(workload: common.Workload, pgid: int, uid: int, gid: int, privdir: st
     """In a forked child: become the workload, never return to the supervisor's code."""
     code = 1
     try:
-        os.setpgid(0, pgid)
+        join_group(0, pgid)
         for sig in _STOP_SIGNALS:
             signal.signal(sig, signal.SIG_DFL)
         null = os.open(os.devnull, os.O_RDWR)
@@ -143,11 +142,7 @@ def _spawn(
             _child(w, pgid, uid, gid, privdir, ready_w, parent)
         pgid = pgid or pid
         children[pid] = w
-        try:
-            os.setpgid(pid, pgid)  # also from here, so the group exists before the next fork
-        except OSError as e:
-            if e.errno not in (errno.EACCES, errno.ESRCH):  # it did so itself / died already
-                raise
+        join_group(pid, pgid)  # also from here, so the group exists before the next fork
     return pgid, children
 
 

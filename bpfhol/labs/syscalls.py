@@ -11,6 +11,7 @@ sees: the workloads are forked from the supervisor, not executed).
 
 from __future__ import annotations
 
+import errno
 import math
 import mmap
 import os
@@ -20,6 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bpfhol.labs import clockkey
 from bpfhol.labs.seeded import chooser, draw_names, scenario_name
 from bpfhol.labs.spec import LabSpec
 from workloads import closeall, common, launcher, mapit, oldopen, opener, repeater, stopwatch, tempfiles
@@ -97,14 +99,30 @@ RAW_CALL_NR = {
         "getsid": 156,
     },
 }
+# The call harbord makes that fails (raw-2), the classic scenario's and each one's number (the same
+# tables). A random source of its own, so the choice shifts none of the others.
+RAW_CLASSIC_FAIL = "kill-esrch"
+RAW_FAIL_NR = {
+    "x86_64": {"kill": 62, "getpgid": 121, "chdir": 80, "truncate": 76},
+    "aarch64": {"kill": 129, "getpgid": 155, "chdir": 49, "truncate": 45},
+}
 # What the exec workload starts: a small coreutils program (in /usr/bin on every Debian and Ubuntu,
-# merged /usr or not) and its arguments around a seeded token ("{token}"). Each reads nothing and
-# writes only to /dev/null.
-EXEC_PROGRAMS = (
-    ("/usr/bin/basename", "-s", ".part", "{token}.part"),
-    ("/usr/bin/dirname", "spool/{token}"),
-    ("/usr/bin/expr", "{token}", ":", "[a-z]*"),
-    ("/usr/bin/realpath", "-m", "queue/{token}"),
+# merged /usr or not) and its arguments around a seeded token ("{token}"), with the exit status it
+# ends with (exec-2). Each reads nothing, writes only to /dev/null, and ends the same way on any
+# file system: what decides its status is its arguments alone (coreutils 9.1 to 9.7, documented in
+# each program's manual: expr 1 for a null or zero result, 2 for an invalid expression; test and
+# numfmt 2 for an invalid number; timeout and nice 125 when they fail themselves).
+EXEC_PROGRAMS: tuple[tuple[tuple[str, ...], int], ...] = (
+    (("/usr/bin/basename", "-s", ".part", "{token}.part"), 0),
+    (("/usr/bin/dirname", "spool/{token}"), 0),
+    (("/usr/bin/expr", "{token}", ":", "[a-z]*"), 0),
+    (("/usr/bin/realpath", "-m", "queue/{token}"), 0),
+    (("/usr/bin/expr", "{token}", ":", "[0-9]*"), 1),
+    (("/usr/bin/printf", "%d", "{token}"), 1),
+    (("/usr/bin/test", "{token}", "-gt", "1"), 2),
+    (("/usr/bin/numfmt", "{token}"), 2),
+    (("/usr/bin/timeout", "{token}", "true"), 125),
+    (("/usr/bin/nice", "-n", "{token}", "true"), 125),
 )
 EXEC_WORDS = ("batch", "ticket", "shard", "order", "upload", "parcel", "ledger", "invoice")
 _EXEC_TOKEN = re.compile(r"\b[a-z]+-\d{4}\b")
@@ -159,21 +177,28 @@ def scenario(seed: int) -> Scenario:
     return Scenario(seed, pages, pattern, files, names)
 
 
-def exec_argv(seed: int) -> tuple[str, ...]:
-    """The program the exec workload starts and its arguments, for a seed (the classic one for 0).
-    A random source of its own, so the choice does not shift the scenario's others."""
+def exec_program(seed: int) -> tuple[tuple[str, ...], int]:
+    """The program the exec workload starts with its arguments, and the status it ends with, for a
+    seed (the classic one for 0). A random source of its own, so the choice does not shift the
+    scenario's others."""
     LAB.check_seed(seed)
     if seed == 0:
-        return launcher.CLASSIC_ARGV
+        return launcher.CLASSIC_ARGV, launcher.CLASSIC_STATUS
     r = random.Random(f"bpfhol-syscalls-exec-{seed}").random
-    program = EXEC_PROGRAMS[min(int(r() * len(EXEC_PROGRAMS)), len(EXEC_PROGRAMS) - 1)]
+    program, status = EXEC_PROGRAMS[min(int(r() * len(EXEC_PROGRAMS)), len(EXEC_PROGRAMS) - 1)]
     token = f"{EXEC_WORDS[min(int(r() * len(EXEC_WORDS)), len(EXEC_WORDS) - 1)]}-{1000 + int(r() * 9000)}"
-    return tuple(arg.replace("{token}", token) for arg in program)
+    return tuple(arg.replace("{token}", token) for arg in program), status
+
+
+def exec_argv(seed: int) -> tuple[str, ...]:
+    """The program the exec workload starts and its arguments, for a seed."""
+    return exec_program(seed)[0]
 
 
 def _exec_key(sc: Scenario) -> dict[str, Any]:
-    """The exec exercise's part of the key: which program, with which arguments, started by whom."""
-    argv = exec_argv(sc.seed)
+    """The exec exercises' part of the key: which program, with which arguments, started by whom,
+    and the exit status it ends with."""
+    argv, status = exec_program(sc.seed)
     return {
         "comm": sc.names["exec"],
         "program": argv[0],
@@ -182,6 +207,7 @@ def _exec_key(sc: Scenario) -> dict[str, Any]:
         "args": list(argv[1:]),
         "command": " ".join(argv),
         "token": _EXEC_TOKEN.search(" ".join(argv)).group(0),  # type: ignore[union-attr]
+        "status": status,
     }
 
 
@@ -228,37 +254,32 @@ def raw_call(seed: int) -> str:
     return RAW_CLASSIC_CALL if seed == 0 else chooser("syscalls-raw", seed)(tuple(repeater.CALLS))
 
 
+def raw_fail(seed: int) -> str:
+    """The failing call the raw-syscalls exercise's process makes (a key of repeater.FAILS)."""
+    LAB.check_seed(seed)
+    return RAW_CLASSIC_FAIL if seed == 0 else chooser("syscalls-raw-fail", seed)(tuple(repeater.FAILS))
+
+
 def _raw_key(seed: int, arch: str) -> dict[str, Any]:
     call = raw_call(seed)
+    fail_call, err, _how = repeater.FAILS[raw_fail(seed)]
     return {
         "comm": RAW_COMM,
         "syscall": call,
         "nr": RAW_CALL_NR.get(arch, {}).get(call),
         "calls_per_second": repeater.CALLS_PER_TICK * common.TICK_HZ,
+        "fail_syscall": fail_call,
+        "fail_nr": RAW_FAIL_NR.get(arch, {}).get(fail_call),
+        "fail_errno": err,
+        "fail_error": errno.errorcode[err],
+        "fail_message": os.strerror(err),
     }
 
 
 def clock_reads(seed: int) -> tuple[str, int]:
-    """The CPU-time clock the clock exercise's process reads and its reads per tick (a random source
-    of its own, so the choice shifts none of the scenario's others)."""
+    """The CPU-time clock the clock exercise's process reads, and its reads per tick."""
     LAB.check_seed(seed)
-    if seed == 0:
-        return stopwatch.CLASSIC
-    pick = chooser("syscalls-clock", seed)
-    return pick(tuple(stopwatch.CPU_CLOCKS)), pick(stopwatch.CPU_READS)
-
-
-def _clock_key(sc: Scenario) -> dict[str, Any]:
-    """The clock exercise's part of the key: the one clock its process asks the kernel for, where
-    the vDSO serves the others (a clock source user space can read), and every clock it reads."""
-    clock, per_tick = clock_reads(sc.seed)
-    return {
-        "comm": sc.names["clock"],
-        "clock": clock,
-        "clock_id": stopwatch.CPU_CLOCKS[clock],
-        "calls_per_second": per_tick * common.TICK_HZ,
-        "vdso_reads_per_second": {name: n * common.TICK_HZ for name, n in stopwatch.VDSO_READS.items()},
-    }
+    return clockkey.choice(seed)
 
 
 def answer_key(seed: int) -> dict[str, Any]:
@@ -309,7 +330,7 @@ def answer_key(seed: int) -> dict[str, Any]:
         },
         "raw": _raw_key(seed, arch),
         "exec": _exec_key(sc),
-        "clock": _clock_key(sc),
+        "clock": clockkey.key(sc.seed, sc.names["clock"]),
     }
 
 
@@ -358,6 +379,13 @@ def describe(key: dict[str, Any]) -> str:
     rows += [
         ("raw_syscalls", None),
         (raw["comm"], f"makes {raw['syscall']}(2){nr} most often, {raw['calls_per_second']} times a second"),
+        (
+            "its failing call",
+            f"{raw['fail_syscall']}(2)"
+            + (f" (number {raw['fail_nr']})" if raw["fail_nr"] is not None else "")
+            + f", {common.TICK_HZ} times a second, ret -{raw['fail_errno']} "
+            f"({raw['fail_error']}: {raw['fail_message']})",
+        ),
     ]
     x = key["exec"]
     rows += [
@@ -367,17 +395,9 @@ def describe(key: dict[str, Any]) -> str:
             f"{x['program']} with argv {' '.join(x['argv'])} (about {launcher.STARTS_PER_SECOND} times a second); "
             f"the child is {x['comm']} at sys_enter_execve, {x['program_comm']} from sys_exit_execve on",
         ),
+        ("its exit status", f"{x['status']} (sys_enter_exit_group's error_code, under the name {x['program_comm']})"),
     ]
-    k = key["clock"]
-    vdso = ", ".join(f"{name} {n}" for name, n in k["vdso_reads_per_second"].items())
-    rows += [
-        ("clock_gettime(2)", None),
-        (
-            k["comm"],
-            f"asks the kernel for {k['clock']} (clock id {k['clock_id']}) {k['calls_per_second']} times a second; "
-            f"the vDSO serves its other reads, a second: {vdso}",
-        ),
-    ]
+    rows += clockkey.rows(key["clock"])
     lines = [
         f"Answer key: seed {key['seed']} ({key['scenario']} scenario) on {key['arch']}, "
         f"page size {key['page_size']} bytes"
@@ -396,7 +416,7 @@ def workloads(seed: int) -> list[common.Workload]:
         oldopen.Oldopen(comm=sc.names["oldopen"]),
         tempfiles.Tempfiles(comm=sc.names["tempfiles"]),
         closeall.Closeall(comm=sc.names["close"]),
-        repeater.Repeater(raw_call(seed), comm=RAW_COMM),
+        repeater.Repeater(raw_call(seed), raw_fail(seed), comm=RAW_COMM),
         launcher.Launcher(exec_argv(seed), comm=sc.names["exec"]),
         stopwatch.Stopwatch(*clock_reads(seed), comm=sc.names["clock"]),
     ]

@@ -128,6 +128,32 @@ def raw_call_told(u: Unit) -> bool:
     return nr is not None and re.search(rf"\[{nr}\]|, {nr}\]|^\S* *{nr} +\d+$", u.text, re.M) is not None
 
 
+def raw_fail_told(u: Unit) -> bool:
+    """The going-further raw question's answer: a block about harbord that shows the error its
+    failing call ends with, by name (`ESRCH`), message, or number beside the call's
+    (`@failed[62, 3]`, a row `62 3`)."""
+    raw = KEY["raw"]
+    about = u.text + (u.program if u.kind == "output" else "")
+    if not re.search(rf"(?<![\w-]){re.escape(raw['comm'])}(?![\w-])", about):
+        return False
+    if re.search(rf"\b{raw['fail_error']}\b|{re.escape(raw['fail_message'])}", u.text, re.I):
+        return True
+    nr, err = raw["fail_nr"], raw["fail_errno"]
+    return nr is not None and re.search(rf"\b{nr}, -?{err}\]|\b{nr} +-?{err}\b", u.text) is not None
+
+
+def exit_status_told(u: Unit) -> bool:
+    """The going-further exec question's answer: the started program's name beside its exit
+    status, in a key or row (`@status[routerd, expr, 1]`, `expr  1`) or in words (`status 1`)."""
+    x = KEY["exec"]
+    name, status = re.escape(x["program_comm"]), x["status"]
+    if not re.search(rf"(?<![\w/-]){name}(?![\w-])", u.text):
+        return False
+    row = rf"(?<![\w/-]){name}(?:\]|,)? +{status}(?![\w.])|{name}, {status}\]"
+    words = rf"(?:status|code)\W+{status}(?![\w.])"
+    return re.search(row, u.text) is not None or (u.kind == "prose" and re.search(words, u.text) is not None)
+
+
 def clock_told(u: Unit) -> bool:
     """The clock exercise's process beside the clock it asks the kernel for: a block about it that
     names the clock (`CLOCK_PROCESS_CPUTIME_ID`) or shows its id in a key or row (`@reads[mailerd, 2]`,
@@ -181,6 +207,10 @@ SECRETS = [
            clock_told),
     Secret("latency-1", f"the slow call's time ({IO_KEY['latency']['slow']['wait_ms']} ms)", "syscalls/latency.html",
            0, any_of(rf"(?<![\d.]){IO_KEY['latency']['slow']['wait_ms']} ?ms\b")),
+    Secret("raw-2", f"harbord's failing call's error ({KEY['raw']['fail_error']})", "syscalls/raw-syscalls.html", 1,
+           raw_fail_told),
+    Secret("exec-2", f"the started program's exit status ({KEY['exec']['status']})", "syscalls/exercises-exec.html",
+           1, exit_status_told),
 ]  # fmt: skip
 
 
@@ -230,6 +260,13 @@ def test_the_detectors_catch_what_they_should() -> None:
     assert raw_call_told(Unit(f"{raw['comm']} calls {raw['syscall']}(2)", "prose", ""))
     assert not raw_call_told(Unit(f"{raw['comm']} makes one call far more often", "prose", ""))
     assert not raw_call_told(Unit(f"@sleeps[{raw['comm']}]: 10", "output", ""))
+    assert raw_fail_told(Unit(f"@failed[{raw['fail_nr']}, {raw['fail_errno']}]: 10", "output", '/comm == "harbord"/'))
+    assert raw_fail_told(Unit(f"harbord's call fails with {raw['fail_error']}", "prose", ""))
+    assert not raw_fail_told(Unit(f"@calls[{raw['fail_nr']}]: 10", "output", '/comm == "harbord"/'))
+    x = KEY["exec"]
+    assert exit_status_told(Unit(f"@status[{x['comm']}, {x['program_comm']}, {x['status']}]: 4", "output", ""))
+    assert exit_status_told(Unit(f"{x['program_comm']} ends with status {x['status']}", "prose", ""))
+    assert not exit_status_told(Unit(f"{x['program']} {' '.join(x['args'])}", "output", ""))
     clock = KEY["clock"]
     assert clock_told(Unit(f"@reads[{clock['comm']}, {clock['clock_id']}]: 40", "output", "tracepoint:"))
     assert clock_told(Unit(f"{clock['comm']} asks the kernel for {clock['clock']}", "prose", ""))

@@ -100,6 +100,43 @@ def _no_process(ev: Evidence, v: Verdict) -> None:
     v.add("process", False, why)
 
 
+def _judge_clocks(ev: Evidence, v: Verdict, comm: str, named: list[tuple[Record, set[int]]]) -> None:
+    """Each clock the kernel was asked for, shown with its count a second; the key's clock first."""
+    asked = _asked(ev, comm)
+    left_out = [cid for cid in list(asked)[1:] if not any(cid in clocks for _r, clocks in named)]
+    for n, (cid, rate) in enumerate(asked.items()):
+        mine = [r for r, clocks in named if cid in clocks]
+        if not mine:
+            if n == 0:
+                v.add(
+                    "clock",
+                    False,
+                    "the clocks your output shows are not the one that process asks the kernel for: count "
+                    f"its calls at {_ENTRY}, keyed by args->which_clock (not by the clock_gettime(2) "
+                    "call's other arguments or its result)",
+                )
+            continue
+        if not rate or any(_per_second(r, rate) for r in mine):
+            told = f"{CLOCK_NAMES.get(cid, 'clock')} (clock id {cid})" + (f", {rate:g} times a second" if rate else "")
+            v.add("clock", True, f"{comm} asks the kernel for {told}")
+        else:
+            v.add(
+                "rate",
+                False,
+                "your output names the clock, but its count is not the calls of one second: count for "
+                "exactly one second (an interval:s:1 probe that calls exit()), or print and clear the "
+                "map every second",
+            )
+    if left_out:
+        v.add(
+            "clocks",
+            False,
+            "your output leaves out clocks that process asked the kernel for in the same window (on this "
+            "machine the vDSO cannot read the clock source, so those reads reach the kernel too): show "
+            "every clock it asks for",
+        )
+
+
 @CLOCK.exercise(
     id="clock-1",
     section="Exercise: which clock reaches the kernel?",
@@ -134,36 +171,4 @@ def kernel_clock(ev: Evidence, v: Verdict) -> None:
             f"clock_gettime(2)'s first argument, args->which_clock at {_ENTRY}; add it to the map's key",
         )
         return
-    asked = _asked(ev, comm)
-    left_out = [cid for cid in list(asked)[1:] if not any(cid in clocks for _r, clocks in named)]
-    for n, (cid, rate) in enumerate(asked.items()):
-        mine = [r for r, clocks in named if cid in clocks]
-        if not mine:
-            if n == 0:
-                v.add(
-                    "clock",
-                    False,
-                    "the clocks your output shows are not the one that process asks the kernel for: count "
-                    f"its calls at {_ENTRY}, keyed by args->which_clock (not by the clock_gettime(2) "
-                    "call's other arguments or its result)",
-                )
-            continue
-        if not rate or any(_per_second(r, rate) for r in mine):
-            told = f"{CLOCK_NAMES.get(cid, 'clock')} (clock id {cid})" + (f", {rate:g} times a second" if rate else "")
-            v.add("clock", True, f"{comm} asks the kernel for {told}")
-        else:
-            v.add(
-                "rate",
-                False,
-                "your output names the clock, but its count is not the calls of one second: count for "
-                "exactly one second (an interval:s:1 probe that calls exit()), or print and clear the "
-                "map every second",
-            )
-    if left_out:
-        v.add(
-            "clocks",
-            False,
-            "your output leaves out clocks that process asked the kernel for in the same window (on this "
-            "machine the vDSO cannot read the clock source, so those reads reach the kernel too): show "
-            "every clock it asks for",
-        )
+    _judge_clocks(ev, v, comm, named)

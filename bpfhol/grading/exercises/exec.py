@@ -1,17 +1,18 @@
-"""Exercise: exec. Which program a lab process starts again and again, with which arguments, and
-which process starts it.
+"""Exercises: exec. Which program a lab process starts again and again, with which arguments, and
+which process starts it (exec-1); with which exit status that program ends (exec-2).
 
-Judged against the answer key alone (one process's children, not the whole machine): a right
-output shows, on one line or map entry, the program's path, its arguments in order, and the
-parent by name or pid. Wrong answers are told which of the three is missing and where execve(2)
-keeps it, never the program, an argument or the parent.
+Both judged against the answer key alone (one process's children, not the whole machine). For
+exec-1 a right output shows, on one line or map entry, the program's path, its arguments in
+order, and the parent by name or pid; for exec-2, the program (or its parent) beside the status
+its exit_group(2) passes. Wrong answers are told what is missing and where the kernel keeps it,
+never the program, an argument, the parent or the status.
 """
 
 from __future__ import annotations
 
 from bpfhol.grading.evidence import Evidence
 from bpfhol.grading.exercises.registry import Family
-from bpfhol.grading.parse import Record
+from bpfhol.grading.parse import Record, number
 from bpfhol.grading.probes import traces_anything
 from bpfhol.grading.verdict import Verdict
 
@@ -91,4 +92,75 @@ def who_starts_what(ev: Evidence, v: Verdict) -> None:
             "your output does not say which process starts the program: at the entry of execve(2) "
             "the new process still carries the name (comm) it was copied with from its parent, and "
             "curtask->real_parent->tgid is the parent's pid; show one of them beside the program",
+        )
+
+
+_END = "sys_enter_exit_group"
+
+
+def _statuses(r: Record) -> set[int]:
+    """The whole numbers a record shows beside its names, but a table's count column: a status,
+    a pid, a number of starts, as printed (a map's value is its count, never among them)."""
+    cells = list(r.keys) or [
+        c for i, c in enumerate(r.cells) if not (len(r.header) == len(r.cells) and _is_count(r.header[i]))
+    ]
+    found = set()
+    for w in cells:
+        for t in w.split():
+            v = number(t.strip("\"',;:()[]").split("=")[-1])
+            if v is not None and v == int(v):
+                found.add(int(v))
+    return found
+
+
+def _is_count(column: str) -> bool:
+    return column.lower() in ("count", "n", "#", "starts", "exits", "times", "total")
+
+
+def _about_program(r: Record, x: dict[str, object]) -> bool:
+    """Does the record name the started program (its new name or its path) or the process that
+    starts it (whose name the child carries until its execve(2) succeeds)?"""
+    return any(r.mentions(str(name)) for name in (x["program_comm"], x["program"], x["comm"]))
+
+
+@EXEC.exercise(
+    id="exec-2",
+    section="Going further: how does it end?",
+    question="The program a lab process starts again and again: with which exit status does it end?",
+)
+def exit_status(ev: Evidence, v: Verdict) -> None:
+    if not traces_anything(ev.probes, v):
+        return
+    x = ev.key["exec"]
+    ends = ev.sees("exit_group")
+    if ends is False:
+        v.add(
+            "status",
+            False,
+            "your program does not see a process end: a program ends with exit_group(2), which "
+            "glibc's exit() and _exit() call, and its one argument is the exit status, "
+            f"args->error_code at {_END}; the call never returns, so its exit probe never fires",
+        )
+        return
+    about = [r for r in ev.out.records if _about_program(r, x)]
+    if not about and ev.filters_on(str(x["program_comm"])):
+        about = list(ev.out.records)
+    if not about:
+        v.add(
+            "program",
+            False,
+            "your output does not say which process ends with which status: key what you count by the "
+            f"process's name, comm, at {_END}; by then the started program carries its own name, not "
+            "its parent's",
+        )
+        return
+    if any(x["status"] in _statuses(r) for r in about):
+        v.add("status", True, f"{x['program_comm']} ends with status {x['status']}")
+    else:
+        v.add(
+            "status",
+            False,
+            "your output names the started program but not the status it ends with: that is "
+            f"exit_group(2)'s argument, args->error_code at {_END}, not a return value (the "
+            "execve(2) that started it returned long before)",
         )

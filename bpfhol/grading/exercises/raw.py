@@ -1,9 +1,12 @@
-"""Exercise: raw syscalls. Which system call one process makes most often, found by number and named.
+"""Exercises: raw syscalls. Which system call one process makes most often, found by number and named
+(raw-1); which of its calls fails, and with which error (raw-2).
 
 The process repeats one call, which the seed chooses, far more often than any other it makes.
 An answer counts its calls by system call (raw_syscalls' args->id, or the calls' names) and
 its largest count must be that call, given by name or by this machine's number for it.
-Wrong answers are told which method is missing, never the call, its number or its rate.
+It also makes one seed-chosen call that always fails with one error: an answer shows that call
+(name or number) beside its error (number, negated or not, name or message).
+Wrong answers are told which method is missing, never a call, its number, its rate or the error.
 """
 
 from __future__ import annotations
@@ -121,4 +124,111 @@ def top_call(ev: Evidence, v: Verdict) -> None:
             f"the call your output counts most is not the one {comm} makes most often: count all of its "
             "calls in one map keyed by the call's number (args->id at raw_syscalls:sys_enter), over the "
             "same window, and read the largest",
+        )
+
+
+def _shown(r: Record, pids: set[str]) -> set[int]:
+    """The record's whole numbers but pids and a table's count column: a free line's last number is
+    no count here ("call 62 failed"), and a map's value is never among its words."""
+    if r.source == "table" and r.header and len(r.header) == len(r.cells):
+        words = [c for c, h in zip(r.cells, r.header) if not _is_count_header(h)]
+    else:
+        words = r.words()
+    found = set()
+    for w in words:
+        v = number(w.strip(",;:()[]"))
+        if v is not None and v == int(v) and w.strip(",;:()[]") not in pids:
+            found.add(int(v))
+    return found
+
+
+def _is_count_header(name: str) -> bool:
+    return name.lower() in ("count", "calls", "n", "#", "times", "total", "failures", "errors")
+
+
+def _errors(r: Record, key: dict[str, object], pids: set[str]) -> bool:
+    """Does the record show the failing call's error: its number (as -errno or errno, beside the
+    call's), its name (ESRCH) or its message (No such process)?"""
+    err = int(str(key["fail_errno"]))
+    if err in _shown(r, pids) or -err in _shown(r, pids):
+        return True
+    text = " ".join(r.words()).lower()
+    return str(key["fail_error"]).lower() in re.split(r"[^\w]+", text) or str(key["fail_message"]).lower() in text
+
+
+def _is_error(r: Record, pids: set[str]) -> bool:
+    """Does the record show something that reads as an error: a value from -4095 to -1, or a name
+    such as E..."""
+    return any(-4095 <= n <= -1 for n in _shown(r, pids)) or any(re.fullmatch(r"E[A-Z0-9]{2,}", w) for w in _words(r))
+
+
+@RAW.exercise(
+    id="raw-2",
+    section="Going further: which call fails?",
+    question="One of harbord's calls fails, every time it makes it: which call, and with which error?",
+)
+def failing_call(ev: Evidence, v: Verdict) -> None:
+    if not traces_anything(ev.probes, v):
+        return
+    key = ev.key["raw"]
+    comm, call = key["comm"], key["fail_syscall"]
+    pids = ev.pids_of(comm)
+    records = ev.records_of(comm)
+    if not records:
+        v.add(
+            "process",
+            False,
+            f'your output shows nothing about {comm}: keep its calls alone (/comm == "{comm}"/) and '
+            "look at how each ends, at tracepoint:raw_syscalls:sys_exit, where args->id says which "
+            "call it is and args->ret what it returned",
+        )
+        return
+    pattern = _names(call)
+    nr = key["fail_nr"]
+    named = [r for r in records if any(map(pattern.match, _words(r))) or (nr is not None and nr in _shown(r, pids))]
+    if any(_errors(r, key, pids) for r in named):
+        told = f" (number {key['fail_nr']})" if key["fail_nr"] is not None else ""
+        v.add(
+            "call",
+            True,
+            f"{comm}'s {call}(2){told} fails with {key['fail_error']} ({key['fail_message']}), "
+            f"ret -{key['fail_errno']}",
+        )
+        return
+    if ev.probes is not None and not (ev.probes.raw_syscalls or ev.probes.wildcard):
+        v.add(
+            "call",
+            False,
+            f"your program sees only the calls its probes name, so it need not see {comm}'s failing "
+            "call: take the result of every call it makes at tracepoint:raw_syscalls:sys_exit",
+        )
+    elif ev.probes is not None and ev.probes.raw_syscalls and "sys_exit" not in ev.source:
+        v.add(
+            "error",
+            False,
+            f"your output shows which calls {comm} makes but not how they end: the result is "
+            "args->ret at tracepoint:raw_syscalls:sys_exit (the entry has none), a negative error "
+            "number when the call fails",
+        )
+    elif named:
+        v.add(
+            "error",
+            False,
+            f"your output shows {comm}'s calls but not the error the failing one ends with: count "
+            "them by the error number too, -args->ret, or print strerror(-args->ret) beside the call",
+        )
+    elif any(_is_error(r, pids) for r in records):
+        v.add(
+            "call",
+            False,
+            f"your output shows {comm}'s errors but not which call each comes from: key them by the "
+            "call's number too, args->id at tracepoint:raw_syscalls:sys_exit",
+        )
+    else:
+        v.add(
+            "error",
+            False,
+            f"your output does not show which of {comm}'s calls fail, nor how: keep the calls whose "
+            "args->ret is an error, from -4095 to -1, and count them by args->id and the error "
+            "number, -args->ret",
         )
