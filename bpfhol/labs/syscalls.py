@@ -22,7 +22,7 @@ from typing import Any
 
 from bpfhol.labs.seeded import chooser, draw_names, scenario_name
 from bpfhol.labs.spec import LabSpec
-from workloads import closeall, common, launcher, mapit, oldopen, opener, repeater, tempfiles
+from workloads import closeall, common, launcher, mapit, oldopen, opener, poller, repeater, tempfiles
 
 SEED_MAX = 999
 PATTERN_LEN = 20  # seeded shared/private patterns: k of every 20 calls shared (k*5 %)
@@ -97,6 +97,12 @@ RAW_CALL_NR = {
         "getsid": 156,
     },
 }
+# The stacks exercise's process: its question names it, so its name is fixed (as harbord's, outside
+# NAME_POOL); the seed picks how many of its openat(2) calls of every poller.CALLS_PER_TICK come from
+# os.open (the rest from os.listdir), so which C library function makes most of them is the answer.
+STACKS_COMM = "ferryd"
+STACKS_CLASSIC_OPENS = 3
+STACKS_OPENS = (2, 3, 7, 8)  # 20 to 80 %: never an even split
 # What the exec workload starts: a small coreutils program (in /usr/bin on every Debian and Ubuntu,
 # merged /usr or not) and its arguments around a seeded token ("{token}"). Each reads nothing and
 # writes only to /dev/null.
@@ -238,6 +244,27 @@ def _raw_key(seed: int, arch: str) -> dict[str, Any]:
     }
 
 
+def stacks_opens(seed: int) -> int:
+    """How many of the stacks process's openat(2) calls of every poller.CALLS_PER_TICK are os.open's
+    (a random source of its own, so the choice shifts none of the scenario's others)."""
+    LAB.check_seed(seed)
+    return STACKS_CLASSIC_OPENS if seed == 0 else chooser("syscalls-stacks", seed)(STACKS_OPENS)
+
+
+def _stacks_key(seed: int) -> dict[str, Any]:
+    opens, total = stacks_opens(seed), poller.CALLS_PER_TICK
+    top_open = opens * 2 > total
+    return {
+        "comm": STACKS_COMM,
+        "syscall": "openat",
+        # the Python call behind the larger share, and the C library function it goes through
+        "top_python": "os.open" if top_open else "os.listdir",
+        "top_libc": "open64" if top_open else "opendir",
+        "top_percent": 100 * max(opens, total - opens) // total,
+        "calls_per_second": total * common.TICK_HZ,
+    }
+
+
 def answer_key(seed: int) -> dict[str, Any]:
     """What the exercises find on this machine for this seed (sizes follow the page size)."""
     sc = scenario(seed)
@@ -286,6 +313,7 @@ def answer_key(seed: int) -> dict[str, Any]:
         },
         "raw": _raw_key(seed, arch),
         "exec": _exec_key(sc),
+        "stacks": _stacks_key(seed),
     }
 
 
@@ -344,6 +372,16 @@ def describe(key: dict[str, Any]) -> str:
             f"the child is {x['comm']} at sys_enter_execve, {x['program_comm']} from sys_exit_execve on",
         ),
     ]
+    st = key["stacks"]
+    rows += [
+        ("ustack", None),
+        (
+            st["comm"],
+            f"makes {st['top_percent']} % of its {st['calls_per_second']} openat(2) calls a second from "
+            f"{st['top_python']}, through the C library's {st['top_libc']}() (the leaf frame's name "
+            "depends on the C library and the tracer: trace it)",
+        ),
+    ]
     lines = [
         f"Answer key: seed {key['seed']} ({key['scenario']} scenario) on {key['arch']}, "
         f"page size {key['page_size']} bytes"
@@ -364,6 +402,7 @@ def workloads(seed: int) -> list[common.Workload]:
         closeall.Closeall(comm=sc.names["close"]),
         repeater.Repeater(raw_call(seed), comm=RAW_COMM),
         launcher.Launcher(exec_argv(seed), comm=sc.names["exec"]),
+        poller.Poller(stacks_opens(seed), comm=STACKS_COMM),
     ]
 
 
