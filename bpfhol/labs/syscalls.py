@@ -313,7 +313,7 @@ def answer_key(seed: int) -> dict[str, Any]:
         },
         "raw": _raw_key(seed, arch),
         "exec": _exec_key(sc),
-        "stacks": _stacks_key(seed),
+        "stack": _stacks_key(seed),
     }
 
 
@@ -372,7 +372,7 @@ def describe(key: dict[str, Any]) -> str:
             f"the child is {x['comm']} at sys_enter_execve, {x['program_comm']} from sys_exit_execve on",
         ),
     ]
-    st = key["stacks"]
+    st = key["stack"]
     rows += [
         ("ustack", None),
         (
