@@ -131,11 +131,13 @@ def top_function(ev: Evidence, v: Verdict) -> None:
     top = max(groups, key=lambda g: groups[g])
     share = _share(groups, top)
     ref = _reference_groups(ev, comm)
-    if ref and top in ref:  # spelled as the reference spells it: compare the names themselves
+    if len(groups) < 2:  # "most" needs the other way in beside it
+        right = False
+    elif ref and top in ref:  # spelled as the reference spells it: compare the names themselves
         right = top == max(ref, key=lambda g: ref[g])
     else:
         expected = _share(ref, max(ref, key=lambda g: ref[g])) if ref else float(key["top_percent"])
-        right = len(groups) > 1 and abs(share - expected) <= SHARE_TOLERANCE
+        right = abs(share - expected) <= SHARE_TOLERANCE
     if right:
         how = "its address: your tracer could not name it" if top.startswith("0x") else "its name in your output"
         v.add(
