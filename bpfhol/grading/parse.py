@@ -377,7 +377,7 @@ class _Parser:
             return False
         frames, self.frames = tuple(self.frames), []
         cells = tuple(s.split())
-        if cells and any(number(c) is not None for c in cells):
+        if cells and any(number(c) is not None for c in cells) and not MAP_LINE.match(s):
             count = [c for c in cells if number(c) is not None][-1]
             others = tuple(c for c in cells if c is not count)
             self.add(Record("map", "", others, value=count, line=s, stacks=(frames,)))
