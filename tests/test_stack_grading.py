@@ -181,3 +181,13 @@ def test_the_pages_outputs_are_wrong_where_the_share_differs(out: str) -> None:
     text = (ROOT / "snippets" / "syscalls" / out).read_text()
     assert grade("stack-1", text, KEY, source=BT_SOURCE, kind="bpftrace").right
     assert not grade("stack-1", text, FLIPPED, source=BT_SOURCE, kind="bpftrace").right
+
+
+def test_an_empty_stack_is_a_way_in_of_its_own() -> None:
+    """bpftrace 0.27 (Debian unstable) printed Python 3.13's open() as a stack with no frame."""
+    text = "@opens[\n]: 45\n@opens[\n        __open_nocancel+60\n        0\n]: 105\n"
+    assert stacks_of(text) == [((), "45", ((),)), ((), "105", (("__open_nocancel+60", "0"),))]
+    assert split_stack_key(f"{COMM},\n") == ((COMM,), ((),))
+    assert grade("stack-1", text, KEY, source=BT_SOURCE, kind="bpftrace").right
+    v = grade("stack-1", "@[\n]: 100\n", KEY, source=BT_SOURCE, kind="bpftrace")
+    assert not v.right and "empty" in " ".join(v.messages())

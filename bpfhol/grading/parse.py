@@ -77,7 +77,7 @@ class Record:
     header: tuple[str, ...] = ()  # table: the column names above this row
     buckets: list[Bucket] = field(default_factory=list)
     line: str = ""  # the line as printed (the header line for a histogram)
-    stacks: tuple[tuple[str, ...], ...] = ()  # stacks in the key, each its frames innermost first
+    stacks: tuple[tuple[str, ...], ...] = ()  # stacks in the key, each its frames innermost first (maybe none)
 
     def text(self) -> str:
         """Everything this record says, for matching names in it."""
@@ -195,7 +195,7 @@ def split_stack_key(text: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], 
     frames: list[str] | None = [] if len(lines) > 1 else None
     for line in lines[1:]:
         if line.lstrip().startswith(","):
-            if frames:
+            if frames is not None:  # an empty stack too: bpftrace 0.27 prints one it could not name
                 stacks.append(tuple(frames))
             add_parts(line)
             frames = [] if line.rstrip().endswith(",") else None
@@ -203,7 +203,7 @@ def split_stack_key(text: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], 
             frames.append(line.strip())
         elif line.strip():
             add_parts(line)
-    if frames:
+    if frames is not None:
         stacks.append(tuple(frames))
     return tuple(parts), tuple(stacks)
 
