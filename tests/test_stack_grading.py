@@ -191,3 +191,10 @@ def test_an_empty_stack_is_a_way_in_of_its_own() -> None:
     assert grade("stack-1", text, KEY, source=BT_SOURCE, kind="bpftrace").right
     v = grade("stack-1", "@[\n]: 100\n", KEY, source=BT_SOURCE, kind="bpftrace")
     assert not v.right and "empty" in " ".join(v.messages())
+
+
+def test_a_filter_on_the_process_pid_keeps_it_alone() -> None:
+    source = "tracepoint:syscalls:sys_enter_openat /pid == 4242/ { @[ustack] = count(); }"
+    assert grade("stack-1", BT_017, KEY, source=source, kind="bpftrace", pids={COMM: 4242}).right
+    v = grade("stack-1", BT_017, KEY, source=source, kind="bpftrace", pids={COMM: 777})
+    assert not v.right and "not whose" in " ".join(v.messages())

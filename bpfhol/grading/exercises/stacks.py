@@ -110,6 +110,8 @@ def top_function(ev: Evidence, v: Verdict) -> None:
         )
         return
     records = [r for r in ev.records_of(comm) if r.count() is not None]
+    if not records and _filters_on_pid(ev, comm):  # /pid == 1234/: the lab's process, by number
+        records = [r for r in ev.out.records if r.count() is not None]
     if not records and any(r.stacks for r in ev.out.records):
         v.add(
             "process",
@@ -185,6 +187,11 @@ def top_function(ev: Evidence, v: Verdict) -> None:
             "count only its openat(2) calls, keyed by user stack, and add up the counts of the stacks "
             "whose innermost frame is the same function before you compare",
         )
+
+
+def _filters_on_pid(ev: Evidence, comm: str) -> bool:
+    """Does the source keep the process by its pid (`/pid == 1234/`, `1234 == pid`)?"""
+    return any(re.search(rf"\bpid\s*==\s*{p}\b|\b{p}\s*==\s*pid\b", ev.source) for p in ev.pids_of(comm))
 
 
 def _reference_groups(ev: Evidence, comm: str) -> dict[str, float]:
