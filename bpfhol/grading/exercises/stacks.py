@@ -6,8 +6,10 @@ the stack's innermost frame, named); the calls that start in the same function a
 the largest sum must be the function that makes most of them.
 
 The function's name is never part of the key: it depends on the C library, its debugging symbols
-and the tracer (bpftrace 0.17 names a frame `__GI___libc_open`, BCC 0.26 the same address
-`__libc_open64`; where neither can read the library's symbols the frame is a bare address). So an
+and the tracer (with Debian 12's libc6-dbg, bpftrace 0.17 names a frame `__GI___libc_open`, BCC 0.26
+the same address `__libc_open64`; without it, bpftrace 0.20 says `open64`; where a tracer cannot
+read the library's symbols the frame is a bare address, `[unknown]` or, with bpftrace 0.27, no
+frame at all). So an
 answer is judged by what it shows: with the reference trace, a name spelled as bpftrace spells it
 is compared with the reference's; any spelling is right when its share of the calls is the share
 the reference measured (or, without one, the key's seeded share, which differs for the two ways
