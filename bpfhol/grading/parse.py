@@ -7,6 +7,12 @@ tables (a header row of column names, then rows), BCC's `print_linear_hist` and
 printf lines. Each becomes a `Record`: where it came from (a map's name, or a table's
 column names), its key parts, its value, or its histogram buckets.
 
+A map keyed by a stack (`@[ustack] = count()`) prints its key on several lines, one frame a line,
+innermost first; `-f json` puts the same in one string with newlines (bpftrace 0.23 escapes them
+once more, as `\\n`). Such a key's stacks go to `Record.stacks`, its other parts to `keys`. A BCC
+program that prints a stack prints its frames indented, one a line, then its count on a line of
+its own (as BCC's stackcount does): that is a record with a stack too.
+
 A map printed more than once (periodic printing with `interval`) keeps its last printing:
 a record with the same map name and keys replaces the earlier one.
 """
@@ -71,6 +77,7 @@ class Record:
     header: tuple[str, ...] = ()  # table: the column names above this row
     buckets: list[Bucket] = field(default_factory=list)
     line: str = ""  # the line as printed (the header line for a histogram)
+    stacks: tuple[tuple[str, ...], ...] = ()  # stacks in the key, each its frames innermost first (maybe none)
 
     def text(self) -> str:
         """Everything this record says, for matching names in it."""
@@ -152,6 +159,55 @@ def split_keys(text: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in text.split(", "))
 
 
+# A stack frame as bpftrace and BCC print it: a symbol with its offset (`open64+81`, BCC's
+# `__libc_open64+0x51`), a bare address, or BCC's `[unknown]`; ustack(perf) adds the address first
+# and the file after: `7f2a1c0e5a2f open64+81 (/usr/lib/x86_64-linux-gnu/libc.so.6)`.
+_FRAME = re.compile(
+    r"^(?:[0-9a-f]{6,}\s+)?(?:[A-Za-z_.$][\w.$@]*\+(?:0x[0-9a-f]+|\d+)|0x[0-9a-f]+|\[unknown\])(?:\s+\(.*\))?$"
+)
+
+
+def is_frame(text: str) -> bool:
+    return _FRAME.match(text.strip()) is not None
+
+
+def frame_function(frame: str) -> str:
+    """The function a frame is in: its symbol without offset, address or file (a bare address as is)."""
+    words = [w for w in frame.split() if not w.startswith("(")]
+    word = words[-1] if words else frame.strip()
+    return re.sub(r"\+(?:0x[0-9a-f]+|\d+)$", "", word)
+
+
+def split_stack_key(text: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """A map key holding stacks, as printed between its brackets (the lines joined with newlines):
+    its other parts, and its stacks. A stack starts at a line break after a part (or at the key's
+    start) and ends at a line that starts with a comma (another part follows) or at the key's end."""
+    if "\n" not in text and "\\n" in text:  # bpftrace 0.23's -f json: newlines escaped twice
+        text = text.replace("\\n", "\n")
+    lines = text.split("\n")
+    parts: list[str] = []
+    stacks: list[tuple[str, ...]] = []
+
+    def add_parts(chunk: str) -> None:
+        parts.extend(p.strip() for p in chunk.strip().strip(",").split(",") if p.strip())
+
+    add_parts(lines[0])
+    frames: list[str] | None = [] if len(lines) > 1 else None
+    for line in lines[1:]:
+        if line.lstrip().startswith(","):
+            if frames is not None:  # an empty stack too: bpftrace 0.27 prints one it could not name
+                stacks.append(tuple(frames))
+            add_parts(line)
+            frames = [] if line.rstrip().endswith(",") else None
+        elif line.strip() and frames is not None:
+            frames.append(line.strip())
+        elif line.strip():
+            add_parts(line)
+    if frames is not None:
+        stacks.append(tuple(frames))
+    return tuple(parts), tuple(stacks)
+
+
 def _bound(text: str) -> float | None:
     return None if text == "..." else number(text)
 
@@ -179,9 +235,16 @@ def _json_entries(name: str, prefix: tuple[str, ...], content: dict) -> list[Rec
     """Entries of a JSON map; a multi-part key is "a,b" (0.17) or nested objects (some later versions)."""
     out: list[Record] = []
     for key, value in content.items():
-        keys = prefix + tuple(p.strip() for p in str(key).split(","))
+        stacks: tuple[tuple[str, ...], ...] = ()
+        if "\n" in str(key) or "\\n" in str(key):
+            parts, stacks = split_stack_key(str(key))
+            keys = prefix + parts
+        else:
+            keys = prefix + tuple(p.strip() for p in str(key).split(","))
         line = f"{name}[{', '.join(keys)}]"
-        if isinstance(value, list):
+        if stacks:
+            out.append(Record("map", name, keys, value=str(value), line=f"{line}: {value}", stacks=stacks))
+        elif isinstance(value, list):
             out.append(Record("hist", name, keys, buckets=_json_buckets(value), line=line))
         elif isinstance(value, dict) and ("count" in value or "average" in value or "value" in value):
             v = value.get("count", value.get("value"))  # stats(): {"count":..,"average":..,"total":..}
@@ -236,14 +299,16 @@ class _Parser:
 
     def __init__(self) -> None:
         self.records: list[Record] = []
-        self.by_key: dict[tuple[str, str, tuple[str, ...]], int] = {}
+        self.by_key: dict[tuple[str, str, tuple[str, ...], tuple[tuple[str, ...], ...]], int] = {}
         self.hist: Record | None = None  # the histogram whose rows follow
         self.bcc_section: tuple[str, ...] = ()
         self.header: tuple[str, ...] = ()
+        self.key_lines: list[str] | None = None  # a map key printed on several lines (a stack), so far
+        self.frames: list[str] = []  # a BCC program's stack, printed a frame a line, so far
 
     def add(self, rec: Record) -> None:
         if rec.source in ("map", "hist"):
-            k = (rec.source, rec.name, rec.keys)
+            k = (rec.source, rec.name, rec.keys, rec.stacks)
             if k in self.by_key:  # printed again (interval): the later printing wins
                 self.records[self.by_key[k]] = rec
                 return
@@ -251,6 +316,8 @@ class _Parser:
         self.records.append(rec)
 
     def feed(self, line: str) -> None:
+        if self._stack_key(line) or self._bcc_frames(line):
+            return
         s = line.strip()
         if not s:
             if self.hist is not None and self.hist.buckets:
@@ -267,6 +334,57 @@ class _Parser:
             self.add(self.hist)
         elif not self._map_line(s):
             self._words(s, line)
+
+    def _stack_key(self, line: str) -> bool:
+        """A map key over several lines: `@name[` (or `@name[comm, `), frames, then `]: value` (or
+        `, more]: value`). The record is made when the value comes."""
+        if self.key_lines is None:
+            m = _KEY_OPENS.match(line.strip())
+            if not m:
+                return False
+            self.key_lines = [line.strip()]
+            return True
+        self.key_lines.append(line)
+        m = _KEY_CLOSES.match(line.strip())
+        if m:
+            first, *rest = self.key_lines
+            opened = _KEY_OPENS.match(first)
+            assert opened is not None
+            body = "\n".join([opened.group(2), *rest[:-1], m.group(1)])
+            name, value = opened.group(1), m.group(2)
+            parts, stacks = split_stack_key(body)
+            self.key_lines = None
+            self.hist = None
+            shown = f"{name}[{', '.join(parts)}]"
+            if value == "":
+                self.hist = Record("hist", name, parts, line=shown, stacks=stacks)
+                self.add(self.hist)
+            else:
+                self.add(Record("map", name, parts, value=value, line=f"{shown}: {value}", stacks=stacks))
+        elif len(self.key_lines) > _MAX_FRAMES:  # not a key after all: read its lines as lines
+            pending, self.key_lines = self.key_lines, None
+            for old in pending:
+                self._words(old.strip(), old) if old.strip() else None
+        return True
+
+    def _bcc_frames(self, line: str) -> bool:
+        """A stack printed a frame a line (indented), then a line with its count (BCC's stackcount)."""
+        s = line.strip()
+        if s and line[:1].isspace() and is_frame(s):
+            self.frames.append(s)
+            return True
+        if not self.frames:
+            return False
+        frames, self.frames = tuple(self.frames), []
+        cells = tuple(s.split())
+        if cells and any(number(c) is not None for c in cells) and not MAP_LINE.match(s):
+            count = [c for c in cells if number(c) is not None][-1]
+            others = tuple(c for c in cells if c is not count)
+            self.add(Record("map", "", others, value=count, line=s, stacks=(frames,)))
+            return True
+        for f in frames:  # frames with no count after them: plain lines
+            self._words(f, f)
+        return False
 
     def _json(self, s: str) -> bool:
         """bpftrace -f json: one object a line."""
@@ -331,6 +449,10 @@ class _Parser:
         header = self.header if len(self.header) == len(cells) else ()
         self.add(Record("table" if self.header else "line", "", (), cells=cells, header=header, line=s))
 
+
+_KEY_OPENS = re.compile(r"^(@[\w.]*)\[((?:[^\[\]]*,)?\s*)$")  # `@x[` or `@x[comm, ` at a line's end
+_KEY_CLOSES = re.compile(r"^((?:,[^\[\]]*)?)\]:\s*(.*?)\s*$")  # `]: 5` or `, comm]: 5`
+_MAX_FRAMES = 200  # bpftrace's stacks hold at most 127 frames
 
 # A section keyed by a process or thread name may hold spaces: Python 3.14 names its threads
 # "Thread-1 (run)" in the kernel too, so `comm = Thread-1 (run` is one section title, not a row.

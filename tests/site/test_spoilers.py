@@ -154,6 +154,20 @@ def exit_status_told(u: Unit) -> bool:
     return re.search(row, u.text) is not None or (u.kind == "prose" and re.search(words, u.text) is not None)
 
 
+# The words that name each way into ferryd's opens: the Python call, the C library function behind
+# it, and that function's names as tracers print them on the course machine (checked on its page).
+STACK_WAYS = {"os.listdir": r"nocancel|opendir|listdir", "os.open": r"open64|libc_open|os\.open\b"}
+
+
+def stack_top_told(u: Unit) -> bool:
+    """A block about ferryd (an output: its program is) that names the way most of its opens take."""
+    st = KEY["stack"]
+    about = u.text + (u.program if u.kind == "output" else "")
+    if not re.search(rf"(?<![\w-]){re.escape(st['comm'])}(?![\w-])", about):
+        return False
+    return re.search(STACK_WAYS[st["top_python"]], u.text) is not None
+
+
 @dataclass(frozen=True)
 class Secret:
     exercise: str
@@ -186,6 +200,8 @@ SECRETS = [
            0, any_of(re.escape(KEY["exec"]["token"]), re.escape(KEY["exec"]["command"]))),
     Secret("exec-1", f"the process that starts it ({KEY['exec']['comm']})", "syscalls/exercises-exec.html", 0,
            singles_out(KEY["exec"]["comm"])),
+    Secret("stack-1", f"the way most of ferryd's opens take ({KEY['stack']['top_libc']})",
+           "syscalls/exercises-stacks.html", 0, stack_top_told),
     Secret("latency-1", f"the slow call's time ({IO_KEY['latency']['slow']['wait_ms']} ms)", "syscalls/latency.html",
            0, any_of(rf"(?<![\d.]){IO_KEY['latency']['slow']['wait_ms']} ?ms\b")),
     Secret("raw-2", f"harbord's failing call's error ({KEY['raw']['fail_error']})", "syscalls/raw-syscalls.html", 1,
@@ -248,6 +264,10 @@ def test_the_detectors_catch_what_they_should() -> None:
     assert exit_status_told(Unit(f"@status[{x['comm']}, {x['program_comm']}, {x['status']}]: 4", "output", ""))
     assert exit_status_told(Unit(f"{x['program_comm']} ends with status {x['status']}", "prose", ""))
     assert not exit_status_told(Unit(f"{x['program']} {' '.join(x['args'])}", "output", ""))
+    st = KEY["stack"]
+    assert stack_top_told(Unit("@opens[\n    __GI___open64_nocancel+65\n]: 77", "output", f'/comm == "{st["comm"]}"/'))
+    assert not stack_top_told(Unit(f"{st['comm']} opens through more than one function", "prose", ""))
+    assert not stack_top_told(Unit("opendir() opens with an internal function", "prose", ""))
     fd = KEY["close"]["never_opened_fds"][0]
     assert any_of(*_fds())(Unit(f"program: close({fd}) = -1", "output", ""))
     assert not any_of(*_fds())(Unit(f"@mmaps[x]: {fd}", "output", ""))
