@@ -10,8 +10,9 @@ import pytest
 
 from bpfhol.config import ROOT
 from bpfhol.grading.exercises import grade
-from bpfhol.grading.parse import frame_function, parse, split_stack_key
+from bpfhol.grading.parse import parse
 from bpfhol.grading.reference import Reference
+from bpfhol.grading.stackkeys import frame_function, split_stack_key
 from bpfhol.labs import syscalls
 
 KEY = syscalls.answer_key(0)  # ferryd: 70 % of its opens through the directory listing

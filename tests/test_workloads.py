@@ -24,7 +24,7 @@ from bpfhol.bpftrace import trace
 from bpfhol.config import ROOT
 from bpfhol.examples.model import parse_requirement
 from bpfhol.examples.toolchain import first_unmet
-from bpfhol.grading.parse import frame_function, split_stack_key
+from bpfhol.grading.stackkeys import frame_function, split_stack_key
 from bpfhol.labs import LABS
 from bpfhol.labs.process import LabProcess
 from bpfhol.labs.syscalls import EXEC_PROGRAMS, LAB, NAME_POOL, RAW_COMM, ROLES, STACKS_COMM, answer_key

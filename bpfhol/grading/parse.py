@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from bpfhol.grading.records import MAP_LINE, Bucket, Record, number, split_keys
+from bpfhol.grading.stackkeys import KEY_CLOSES, KEY_OPENS, MAX_FRAMES, is_frame, split_stack_key
 
 MAX_LINES = 20000  # judge a flood on its last lines: maps print last
 
-_PARTS = re.compile(r"[=:,;()\[\]{}<>]+")
-_SUFFIX = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
-_NUM = re.compile(r"^-?(?:0x[0-9a-fA-F]+|\d+(?:\.\d+)?)([KMGT]i?B?)?$")
-MAP_LINE = re.compile(r"^(@[\w.]*)(?:\[(.*)\])?:\s*(.*?)\s*$")
 _HIST_ROW = re.compile(r"^[\[(]\s*(-?[\w.]+|\.\.\.)\s*,\s*(-?[\w.]+|\.\.\.)\s*[\])]\s+(\d+)\s*\|")
 _HIST_POINT = re.compile(r"^\[\s*(-?[\w.]+)\s*\]\s+(\d+)\s*\|")  # one value: [4] (bpftrace 0.27's lhist, hist's [0])
 _BCC_LINEAR_ROW = re.compile(r"^\s*(-?\d+)\s*:\s*(\d+)\s*\|")
@@ -39,173 +38,6 @@ _NOISE = (
     re.compile(r"^Attaching \d+ probes?\.\.\.$"),
     re.compile(r"^Tracing .*(Ctrl-C|Ctrl\+C).*$", re.I),
 )
-
-
-def number(text: str) -> float | None:
-    """A number as programs print it: 42, -9, 0x410002, 75%, 2.5, 8K (bpftrace's 1024s), 8KiB."""
-    t = text.strip().rstrip(",;")
-    if t.endswith("%"):
-        t = t[:-1]
-    m = _NUM.match(t)
-    if not m:
-        return None
-    suffix = (m.group(1) or "")[:1].upper()
-    body = t[: len(t) - len(m.group(1) or "")]
-    try:
-        value = float(int(body, 16)) if body.lower().startswith(("0x", "-0x")) else float(body)
-    except ValueError:
-        return None
-    return value * _SUFFIX[suffix]
-
-
-@dataclass
-class Bucket:
-    lo: float | None  # None: open-ended below
-    hi: float | None  # None: open-ended above
-    count: int
-
-
-@dataclass
-class Record:
-    """One fact the program printed."""
-
-    source: str  # "map", "hist", "table", "line"
-    name: str = ""  # map name, or the histogram's unit label (BCC), or "" for a free line
-    keys: tuple[str, ...] = ()  # map key parts / histogram section labels
-    value: str | None = None  # a map's value, as printed
-    cells: tuple[str, ...] = ()  # table row / free line: whitespace-separated fields
-    header: tuple[str, ...] = ()  # table: the column names above this row
-    buckets: list[Bucket] = field(default_factory=list)
-    line: str = ""  # the line as printed (the header line for a histogram)
-    stacks: tuple[tuple[str, ...], ...] = ()  # stacks in the key, each its frames innermost first (maybe none)
-
-    def text(self) -> str:
-        """Everything this record says, for matching names in it."""
-        return " ".join([self.name, *self.keys, self.value or "", *self.cells, *self.header])
-
-    def words(self) -> list[str]:
-        """Key parts and cells: the labels a record can carry."""
-        return [*self.keys, *self.cells]
-
-    def mentions(self, word: str, as_path: bool = False) -> bool:
-        """Is `word` one of the record's labels? Also inside `comm=mapit` or `mapit:`; with `as_path`,
-        also as the last part of a path (a file name printed with its directory)."""
-        return any(_same_word(t, word, as_path) for w in self.words() for t in (w, *_PARTS.split(w)) if t)
-
-    def count(self) -> float | None:
-        """The record's count: a map's value, else a table's count column, else its last number."""
-        if self.value is not None:
-            return number(self.value.split()[0]) if self.value.split() else None
-        if self.source in ("table", "line"):
-            nums = [(i, number(c)) for i, c in enumerate(self.cells)]
-            nums = [(i, v) for i, v in nums if v is not None]
-            if self.header and len(self.header) == len(self.cells):
-                named = [(i, v) for i, v in nums if _is_count_column(self.header[i])]
-                if named:
-                    return named[0][1]
-                nums = [(i, v) for i, v in nums if not _is_id_column(self.header[i])]
-            return nums[-1][1] if nums else None
-        return None
-
-    def labelled_numbers(self) -> list[tuple[str, float, bool]]:
-        """(label, number, printed as a percentage) for every number this record carries.
-
-        The label of a map's value is the map's name; of a table cell, its column name; of a
-        number in a free line, the words around it.
-        """
-        out: list[tuple[str, float, bool]] = []
-        if self.value is not None:
-            v = number(self.value.split()[0]) if self.value.split() else None
-            if v is not None:
-                out.append((self.name + " " + " ".join(self.keys), v, self.value.strip().endswith("%")))
-            return out
-        for i, c in enumerate(self.cells):
-            v = number(c)
-            if v is None:
-                continue
-            if self.header and len(self.header) == len(self.cells):
-                label = self.header[i]
-            else:
-                before = " ".join(w for w in self.cells[max(0, i - 2) : i] if number(w) is None)
-                after = self.cells[i + 1] if i + 1 < len(self.cells) and number(self.cells[i + 1]) is None else ""
-                label = f"{before} {after}".strip()
-            out.append((label, v, c.rstrip(",;").endswith("%")))
-        return out
-
-
-def _same_word(token: str, word: str, as_path: bool = False) -> bool:
-    t = token.strip().strip("\"',;:()")
-    return t == word or (as_path and t.endswith("/" + word))
-
-
-def _is_count_column(name: str) -> bool:
-    n = name.lower()
-    return any(w in n for w in ("count", "calls", "mmaps", "opens", "closes", "times", "hits", "events")) or n in (
-        "n",
-        "#",
-        "total",
-        "num",
-    )
-
-
-def _is_id_column(name: str) -> bool:
-    return name.lower() in ("pid", "tid", "tgid", "fd", "uid", "ppid", "cpu", "id", "nr")
-
-
-def split_keys(text: str) -> tuple[str, ...]:
-    """`a, b, c` into parts; bpftrace prints multi-part keys with ", " between them."""
-    if text == "":
-        return ()
-    return tuple(p.strip() for p in text.split(", "))
-
-
-# A stack frame as bpftrace and BCC print it: a symbol with its offset (`open64+81`, BCC's
-# `__libc_open64+0x51`), a bare address, or BCC's `[unknown]`; ustack(perf) adds the address first
-# and the file after: `7f2a1c0e5a2f open64+81 (/usr/lib/x86_64-linux-gnu/libc.so.6)`.
-_FRAME = re.compile(
-    r"^(?:[0-9a-f]{6,}\s+)?(?:[A-Za-z_.$][\w.$@]*\+(?:0x[0-9a-f]+|\d+)|0x[0-9a-f]+|\[unknown\])(?:\s+\(.*\))?$"
-)
-
-
-def is_frame(text: str) -> bool:
-    return _FRAME.match(text.strip()) is not None
-
-
-def frame_function(frame: str) -> str:
-    """The function a frame is in: its symbol without offset, address or file (a bare address as is)."""
-    words = [w for w in frame.split() if not w.startswith("(")]
-    word = words[-1] if words else frame.strip()
-    return re.sub(r"\+(?:0x[0-9a-f]+|\d+)$", "", word)
-
-
-def split_stack_key(text: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
-    """A map key holding stacks, as printed between its brackets (the lines joined with newlines):
-    its other parts, and its stacks. A stack starts at a line break after a part (or at the key's
-    start) and ends at a line that starts with a comma (another part follows) or at the key's end."""
-    if "\n" not in text and "\\n" in text:  # bpftrace 0.23's -f json: newlines escaped twice
-        text = text.replace("\\n", "\n")
-    lines = text.split("\n")
-    parts: list[str] = []
-    stacks: list[tuple[str, ...]] = []
-
-    def add_parts(chunk: str) -> None:
-        parts.extend(p.strip() for p in chunk.strip().strip(",").split(",") if p.strip())
-
-    add_parts(lines[0])
-    frames: list[str] | None = [] if len(lines) > 1 else None
-    for line in lines[1:]:
-        if line.lstrip().startswith(","):
-            if frames is not None:  # an empty stack too: bpftrace 0.27 prints one it could not name
-                stacks.append(tuple(frames))
-            add_parts(line)
-            frames = [] if line.rstrip().endswith(",") else None
-        elif line.strip() and frames is not None:
-            frames.append(line.strip())
-        elif line.strip():
-            add_parts(line)
-    if frames is not None:
-        stacks.append(tuple(frames))
-    return tuple(parts), tuple(stacks)
 
 
 def _bound(text: str) -> float | None:
@@ -339,16 +171,16 @@ class _Parser:
         """A map key over several lines: `@name[` (or `@name[comm, `), frames, then `]: value` (or
         `, more]: value`). The record is made when the value comes."""
         if self.key_lines is None:
-            m = _KEY_OPENS.match(line.strip())
+            m = KEY_OPENS.match(line.strip())
             if not m:
                 return False
             self.key_lines = [line.strip()]
             return True
         self.key_lines.append(line)
-        m = _KEY_CLOSES.match(line.strip())
+        m = KEY_CLOSES.match(line.strip())
         if m:
             first, *rest = self.key_lines
-            opened = _KEY_OPENS.match(first)
+            opened = KEY_OPENS.match(first)
             assert opened is not None
             body = "\n".join([opened.group(2), *rest[:-1], m.group(1)])
             name, value = opened.group(1), m.group(2)
@@ -361,7 +193,7 @@ class _Parser:
                 self.add(self.hist)
             else:
                 self.add(Record("map", name, parts, value=value, line=f"{shown}: {value}", stacks=stacks))
-        elif len(self.key_lines) > _MAX_FRAMES:  # not a key after all: read its lines as lines
+        elif len(self.key_lines) > MAX_FRAMES:  # not a key after all: read its lines as lines
             pending, self.key_lines = self.key_lines, None
             for old in pending:
                 self._words(old.strip(), old) if old.strip() else None
@@ -449,10 +281,6 @@ class _Parser:
         header = self.header if len(self.header) == len(cells) else ()
         self.add(Record("table" if self.header else "line", "", (), cells=cells, header=header, line=s))
 
-
-_KEY_OPENS = re.compile(r"^(@[\w.]*)\[((?:[^\[\]]*,)?\s*)$")  # `@x[` or `@x[comm, ` at a line's end
-_KEY_CLOSES = re.compile(r"^((?:,[^\[\]]*)?)\]:\s*(.*?)\s*$")  # `]: 5` or `, comm]: 5`
-_MAX_FRAMES = 200  # bpftrace's stacks hold at most 127 frames
 
 # A section keyed by a process or thread name may hold spaces: Python 3.14 names its threads
 # "Thread-1 (run)" in the kernel too, so `comm = Thread-1 (run` is one section title, not a row.

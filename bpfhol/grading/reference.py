@@ -16,7 +16,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from bpfhol.grading.parse import MAP_LINE, Record, number, parse, split_keys
+from bpfhol.grading.parse import parse
+from bpfhol.grading.records import MAP_LINE, Record, number, split_keys
 
 COMPANION_COMM = "mapcheck"  # see companion.py
 

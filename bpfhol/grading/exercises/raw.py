@@ -15,8 +15,8 @@ import re
 
 from bpfhol.grading.evidence import Evidence, ids, labels
 from bpfhol.grading.exercises.registry import Family
-from bpfhol.grading.parse import Record, number
 from bpfhol.grading.probes import traces_anything
+from bpfhol.grading.records import Record, number
 from bpfhol.grading.verdict import Verdict
 
 RAW = Family("raw", page="syscalls/raw-syscalls.md")

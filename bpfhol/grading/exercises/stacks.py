@@ -24,8 +24,9 @@ from collections import defaultdict
 
 from bpfhol.grading.evidence import Evidence, labels
 from bpfhol.grading.exercises.registry import Family
-from bpfhol.grading.parse import Record, frame_function
 from bpfhol.grading.probes import traces_anything
+from bpfhol.grading.records import Record
+from bpfhol.grading.stackkeys import frame_function
 from bpfhol.grading.verdict import Verdict
 
 STACKS = Family("stack", page="syscalls/exercises-stacks.md", reference=True)
