@@ -102,8 +102,7 @@ def _share(groups: dict[str, float], name: str) -> float:
 def top_function(ev: Evidence, v: Verdict) -> None:
     if not traces_anything(ev.probes, v):
         return
-    key = ev.key["stack"]
-    comm = key["comm"]
+    comm = ev.key["stack"]["comm"]
     if ev.probes is not None and ev.sees("openat") is False:
         v.add(
             "call",
@@ -112,6 +111,14 @@ def top_function(ev: Evidence, v: Verdict) -> None:
             "attach to tracepoint:syscalls:sys_enter_openat",
         )
         return
+    records = _whose(ev, v, comm)
+    groups = _by_innermost_frame(records, comm, v) if records is not None else None
+    if groups:
+        _judge_top(ev, v, comm, groups)
+
+
+def _whose(ev: Evidence, v: Verdict, comm: str) -> list[Record] | None:
+    """The records about the process (by its name, or by its pid in the program's filter)."""
     records = [r for r in ev.records_of(comm) if r.count() is not None]
     if not records and _filters_on_pid(ev, comm):  # /pid == 1234/: the lab's process, by number
         records = [r for r in ev.out.records if r.count() is not None]
@@ -122,7 +129,12 @@ def top_function(ev: Evidence, v: Verdict) -> None:
             f"your output shows stacks, but not whose: keep {comm}'s calls alone "
             f'(/comm == "{comm}"/) before you count them by stack',
         )
-        return
+        return None
+    return records
+
+
+def _by_innermost_frame(records: list[Record], comm: str, v: Verdict) -> dict[str, float] | None:
+    """The counts by innermost user frame, or None (and the feedback) when the output has none."""
     groups, kernel = _groups(records, comm)
     if not groups:
         if kernel:
@@ -141,7 +153,7 @@ def top_function(ev: Evidence, v: Verdict) -> None:
                 f'(/comm == "{comm}"/) and count them by user stack, @[ustack] = count()'
             )
         v.add("stack", False, msg)
-        return
+        return None
     if set(groups) == {EMPTY}:
         v.add(
             "stack",
@@ -149,18 +161,25 @@ def top_function(ev: Evidence, v: Verdict) -> None:
             "every stack in your output is empty: the kernel's stack (kstack) is empty at a syscalls "
             "tracepoint on some kernels; count by the program's side, ustack",
         )
-        return
-    top = max(groups, key=lambda g: groups[g])
-    share = _share(groups, top)
+        return None
+    return groups
+
+
+def _is_top(ev: Evidence, comm: str, groups: dict[str, float], top: str) -> bool:
+    """Is `top` the reference's most frequent function: by its name where the reference spells it
+    the same, else by the share it carries (each way in has shares of its own)."""
     ref = _reference_groups(ev, comm)
     if len(groups) < 2:  # "most" needs the other way in beside it
-        right = False
-    elif ref and top in ref:  # spelled as the reference spells it: compare the names themselves
-        right = top == max(ref, key=lambda g: ref[g])
-    else:
-        expected = _share(ref, max(ref, key=lambda g: ref[g])) if ref else float(key["top_percent"])
-        right = abs(share - expected) <= SHARE_TOLERANCE
-    if right:
+        return False
+    if ref and top in ref:
+        return top == max(ref, key=lambda g: ref[g])
+    expected = _share(ref, max(ref, key=lambda g: ref[g])) if ref else float(ev.key["stack"]["top_percent"])
+    return abs(_share(groups, top) - expected) <= SHARE_TOLERANCE
+
+
+def _judge_top(ev: Evidence, v: Verdict, comm: str, groups: dict[str, float]) -> None:
+    top = max(groups, key=lambda g: groups[g])
+    if _is_top(ev, comm, groups, top):
         how = (
             "its address: your tracer could not name it"
             if top.startswith("0x")
