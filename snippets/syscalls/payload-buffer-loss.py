@@ -83,9 +83,9 @@ try:
     child.communicate("again\n")  # the 2-byte write, once there is room
     b.perf_buffer_poll(timeout=100)
     ring_lost = b["ring_drops"][0].value
-    perf_lost = got["perf lost"]
-    print(f"perf buffer, 1 page per CPU: {got['perf']} received, lost_cb told of {perf_lost} lost")
-    print(f"ring buffer, 1 page: {got['ring']} received, ringbuf_output() refused {ring_lost}")
+    perf, perf_lost, ring = got["perf"], got["perf lost"], got["ring"]
+    print(f"perf buffer, 1 page per CPU: {perf} received + {perf_lost} lost (lost_cb) = {perf + perf_lost}")
+    print(f"ring buffer, 1 page:         {ring} received + {ring_lost} refused (map)  = {ring + ring_lost}")
 finally:
     child.kill()
     child.wait()
