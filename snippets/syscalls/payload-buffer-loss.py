@@ -74,7 +74,7 @@ try:
 
     b["perf_events"].open_perf_buffer(on_perf, page_cnt=1, lost_cb=on_perf_lost)
     b["ring_events"].open_ring_buffer(on_ring)
-    print(f"Tracing {CALLS} write(2) calls by pid {child.pid}, reading none until done...", flush=True)
+    print(f"Tracing {CALLS} write(2) calls by pid {child.pid}, reading none until done...")
     child.stdin.write("go\n")
     child.stdin.flush()
     child.stdout.readline()  # "done": every event is made
@@ -84,8 +84,10 @@ try:
     b.perf_buffer_poll(timeout=100)
     ring_lost = b["ring_drops"][0].value
     perf, perf_lost, ring = got["perf"], got["perf lost"], got["ring"]
-    print(f"perf buffer, 1 page per CPU: {perf} received + {perf_lost} lost (lost_cb) = {perf + perf_lost}")
-    print(f"ring buffer, 1 page:         {ring} received + {ring_lost} refused (map)  = {ring + ring_lost}")
+    perf_line = f"{perf} received + {perf_lost} lost (lost_cb) = {perf + perf_lost}"
+    ring_line = f"{ring} received + {ring_lost} refused (map)  = {ring + ring_lost}"
+    print(f"perf buffer, 1 page per CPU: {perf_line}")
+    print(f"ring buffer, 1 page:         {ring_line}")
 finally:
     child.kill()
     child.wait()
