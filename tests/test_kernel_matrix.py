@@ -222,7 +222,7 @@ def test_a_guest_that_reopens_its_output_or_hangs_keeps_its_log_and_leaves_nothi
 
 
 def test_a_one_vcpu_guest_runs_one_example_at_a_time_with_twice_the_time() -> None:
-    two, one = kernels.KERNELS["6.12"], kernels.KERNELS["6.1"]
+    two, one = kernels.KERNELS["7.x"], kernels.KERNELS["6.1"]
     tcg = kvm.Accel("tcg", kvm.TCG_CPU, kvm.TCG_SLOWDOWN, "")
     scale = kernels.TIMEOUT_SCALE["tcg"]
     assert (two.cpus, two.jobs, two.timeout_scale(tcg)) == (2, config.DOCS_JOBS, scale)

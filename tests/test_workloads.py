@@ -24,9 +24,10 @@ from bpfhol.bpftrace import trace
 from bpfhol.config import ROOT
 from bpfhol.examples.model import parse_requirement
 from bpfhol.examples.toolchain import first_unmet
+from bpfhol.grading.stackkeys import frame_function, split_stack_key
 from bpfhol.labs import LABS
 from bpfhol.labs.process import LabProcess
-from bpfhol.labs.syscalls import EXEC_PROGRAMS, LAB, NAME_POOL, RAW_COMM, ROLES, answer_key
+from bpfhol.labs.syscalls import EXEC_PROGRAMS, LAB, NAME_POOL, RAW_COMM, ROLES, STACKS_COMM, answer_key
 from bpfhol.procfs import proc_stat, proc_uid
 from workloads import common, repeater
 
@@ -107,7 +108,7 @@ def test_classic_answer_key() -> None:
         2,
         40,
     )
-    assert _comms(key) == sorted(LAB.comms(0)) and len(set(LAB.comms(0))) == len(ROLES) + 1  # and RAW_COMM
+    assert _comms(key) == sorted(LAB.comms(0)) and len(set(LAB.comms(0))) == len(ROLES) + 2  # and the fixed two
 
 
 def test_seeds_are_deterministic_and_differ() -> None:
@@ -134,16 +135,17 @@ def test_names_are_drawn_per_seed_and_say_nothing() -> None:
     """Every seed draws distinct names, one per role, from the pool; seeds differ in who is called what.
     The raw-syscalls exercise's process keeps one name (its question names it), outside the pool."""
     draws = {seed: LAB.comms(seed) for seed in range(40)}
-    assert all(len(set(d) - {RAW_COMM}) == len(ROLES) and set(d) - {RAW_COMM} <= set(NAME_POOL) for d in draws.values())
-    assert all(RAW_COMM in d for d in draws.values()) and RAW_COMM not in NAME_POOL
+    fixed = {RAW_COMM, STACKS_COMM}
+    assert all(len(set(d) - fixed) == len(ROLES) and set(d) - fixed <= set(NAME_POOL) for d in draws.values())
+    assert all(fixed <= set(d) for d in draws.values()) and not fixed & set(NAME_POOL)
     assert len({d[0] for d in draws.values()}) > 5, "the top mmap caller is not always the same name"
     others = {c for lab in LABS.values() if lab is not LAB for c in lab.comms(0)}
     assert not others & set(NAME_POOL), "no lab shares a name with another"
     told = re.compile(
         r"map|open|temp|tmp|close|file|fd|legacy|old|wait|sleep|rand|digest|pipe|chat|logger|clock|time|tick"
     )
-    assert RAW_COMM not in others
-    for name in {*NAME_POOL, *others, RAW_COMM} - {"reportd"}:  # the capstone's ticket names reportd itself
+    assert not fixed & others
+    for name in {*NAME_POOL, *others, *fixed} - {"reportd"}:  # the capstone's ticket names reportd itself
         assert not told.search(name), f"{name} says what it does"
 
 
@@ -376,6 +378,23 @@ tracepoint:raw_syscalls:sys_exit /pid == {me}/ {{
     assert r["fail_nr"] is None or maps["@made"][""] == n, "it fails every time it is made"
 
 
+def test_ferryd_opens_through_two_functions(lab: LabProcess) -> None:
+    """The stacks exercise's process: its openat(2) calls start in two C library functions, the
+    larger share the key's (stacks keyed by their innermost frame, as the exercise adds them up)."""
+    s = lab.key["stack"]
+    me = lab.pids[s["comm"]]
+    seconds = 1.0
+    maps = trace(f"tracepoint:syscalls:sys_enter_openat /pid == {me}/ {{ @[ustack] = count(); }}", seconds)
+    by_leaf: dict[str, int] = {}
+    for stack_key, n in maps["@"].items():
+        _, stacks = split_stack_key(stack_key)
+        leaf = frame_function(stacks[0][0])
+        by_leaf[leaf] = by_leaf.get(leaf, 0) + n
+    total = sum(by_leaf.values())
+    assert len(by_leaf) == 2 and total >= 0.8 * s["calls_per_second"] * seconds, by_leaf
+    assert abs(100 * max(by_leaf.values()) / total - s["top_percent"]) <= 5, by_leaf
+
+
 def test_stopwatch_asks_the_kernel_for_its_cpu_clock(lab: LabProcess) -> None:
     """The clock exercise's process: its CPU-time clock reaches clock_gettime(2) at the key's rate. The
     vDSO serves its other three clocks where it can read the clock source (tsc, kvm-clock): then none
@@ -584,8 +603,10 @@ def test_privdir_the_owner_cannot_unlink_is_removed() -> None:
 # --- each workload on its own ---------------------------------------------------------------------------
 
 
-MODULES = ["mapit", "opener", "oldopen", "tempfiles", "closeall", "launcher", "pipewait", "digest", "chatty", "reportd"]
-MODULES += ["repeater", "stopwatch"]
+MODULES = [
+    *("mapit", "opener", "oldopen", "tempfiles", "closeall", "launcher", "repeater", "poller"),
+    *("pipewait", "digest", "chatty", "reportd", "stopwatch"),
+]
 
 
 def test_workloads_run_standalone(tmp_path: Path) -> None:

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bpfhol.grading import facts
-from bpfhol.grading.parse import Output, Record, number
+from bpfhol.grading.parse import Output
 from bpfhol.grading.probes import Probes
+from bpfhol.grading.records import Record, number
 from bpfhol.grading.reference import Reference
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bpfhol.grading.parse import Bucket, Output, Record, number
+from bpfhol.grading.parse import Output
+from bpfhol.grading.records import Bucket, Record, number
 
 
 def about(out: Output, comm: str) -> list[Record]:

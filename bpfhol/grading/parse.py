@@ -7,6 +7,12 @@ tables (a header row of column names, then rows), BCC's `print_linear_hist` and
 printf lines. Each becomes a `Record`: where it came from (a map's name, or a table's
 column names), its key parts, its value, or its histogram buckets.
 
+A map keyed by a stack (`@[ustack] = count()`) prints its key on several lines, one frame a line,
+innermost first; `-f json` puts the same in one string with newlines (bpftrace 0.23 escapes them
+once more, as `\\n`). Such a key's stacks go to `Record.stacks`, its other parts to `keys`. A BCC
+program that prints a stack prints its frames indented, one a line, then its count on a line of
+its own (as BCC's stackcount does): that is a record with a stack too.
+
 A map printed more than once (periodic printing with `interval`) keeps its last printing:
 a record with the same map name and keys replaces the earlier one.
 """
@@ -15,14 +21,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from bpfhol.grading.records import MAP_LINE, Bucket, Record, number, split_keys
+from bpfhol.grading.stackkeys import KEY_CLOSES, KEY_OPENS, MAX_FRAMES, is_frame, split_stack_key
 
 MAX_LINES = 20000  # judge a flood on its last lines: maps print last
 
-_PARTS = re.compile(r"[=:,;()\[\]{}<>]+")
-_SUFFIX = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
-_NUM = re.compile(r"^-?(?:0x[0-9a-fA-F]+|\d+(?:\.\d+)?)([KMGT]i?B?)?$")
-MAP_LINE = re.compile(r"^(@[\w.]*)(?:\[(.*)\])?:\s*(.*?)\s*$")
 _HIST_ROW = re.compile(r"^[\[(]\s*(-?[\w.]+|\.\.\.)\s*,\s*(-?[\w.]+|\.\.\.)\s*[\])]\s+(\d+)\s*\|")
 _HIST_POINT = re.compile(r"^\[\s*(-?[\w.]+)\s*\]\s+(\d+)\s*\|")  # one value: [4] (bpftrace 0.27's lhist, hist's [0])
 _BCC_LINEAR_ROW = re.compile(r"^\s*(-?\d+)\s*:\s*(\d+)\s*\|")
@@ -33,123 +38,6 @@ _NOISE = (
     re.compile(r"^Attaching \d+ probes?\.\.\.$"),
     re.compile(r"^Tracing .*(Ctrl-C|Ctrl\+C).*$", re.I),
 )
-
-
-def number(text: str) -> float | None:
-    """A number as programs print it: 42, -9, 0x410002, 75%, 2.5, 8K (bpftrace's 1024s), 8KiB."""
-    t = text.strip().rstrip(",;")
-    if t.endswith("%"):
-        t = t[:-1]
-    m = _NUM.match(t)
-    if not m:
-        return None
-    suffix = (m.group(1) or "")[:1].upper()
-    body = t[: len(t) - len(m.group(1) or "")]
-    try:
-        value = float(int(body, 16)) if body.lower().startswith(("0x", "-0x")) else float(body)
-    except ValueError:
-        return None
-    return value * _SUFFIX[suffix]
-
-
-@dataclass
-class Bucket:
-    lo: float | None  # None: open-ended below
-    hi: float | None  # None: open-ended above
-    count: int
-
-
-@dataclass
-class Record:
-    """One fact the program printed."""
-
-    source: str  # "map", "hist", "table", "line"
-    name: str = ""  # map name, or the histogram's unit label (BCC), or "" for a free line
-    keys: tuple[str, ...] = ()  # map key parts / histogram section labels
-    value: str | None = None  # a map's value, as printed
-    cells: tuple[str, ...] = ()  # table row / free line: whitespace-separated fields
-    header: tuple[str, ...] = ()  # table: the column names above this row
-    buckets: list[Bucket] = field(default_factory=list)
-    line: str = ""  # the line as printed (the header line for a histogram)
-
-    def text(self) -> str:
-        """Everything this record says, for matching names in it."""
-        return " ".join([self.name, *self.keys, self.value or "", *self.cells, *self.header])
-
-    def words(self) -> list[str]:
-        """Key parts and cells: the labels a record can carry."""
-        return [*self.keys, *self.cells]
-
-    def mentions(self, word: str, as_path: bool = False) -> bool:
-        """Is `word` one of the record's labels? Also inside `comm=mapit` or `mapit:`; with `as_path`,
-        also as the last part of a path (a file name printed with its directory)."""
-        return any(_same_word(t, word, as_path) for w in self.words() for t in (w, *_PARTS.split(w)) if t)
-
-    def count(self) -> float | None:
-        """The record's count: a map's value, else a table's count column, else its last number."""
-        if self.value is not None:
-            return number(self.value.split()[0]) if self.value.split() else None
-        if self.source in ("table", "line"):
-            nums = [(i, number(c)) for i, c in enumerate(self.cells)]
-            nums = [(i, v) for i, v in nums if v is not None]
-            if self.header and len(self.header) == len(self.cells):
-                named = [(i, v) for i, v in nums if _is_count_column(self.header[i])]
-                if named:
-                    return named[0][1]
-                nums = [(i, v) for i, v in nums if not _is_id_column(self.header[i])]
-            return nums[-1][1] if nums else None
-        return None
-
-    def labelled_numbers(self) -> list[tuple[str, float, bool]]:
-        """(label, number, printed as a percentage) for every number this record carries.
-
-        The label of a map's value is the map's name; of a table cell, its column name; of a
-        number in a free line, the words around it.
-        """
-        out: list[tuple[str, float, bool]] = []
-        if self.value is not None:
-            v = number(self.value.split()[0]) if self.value.split() else None
-            if v is not None:
-                out.append((self.name + " " + " ".join(self.keys), v, self.value.strip().endswith("%")))
-            return out
-        for i, c in enumerate(self.cells):
-            v = number(c)
-            if v is None:
-                continue
-            if self.header and len(self.header) == len(self.cells):
-                label = self.header[i]
-            else:
-                before = " ".join(w for w in self.cells[max(0, i - 2) : i] if number(w) is None)
-                after = self.cells[i + 1] if i + 1 < len(self.cells) and number(self.cells[i + 1]) is None else ""
-                label = f"{before} {after}".strip()
-            out.append((label, v, c.rstrip(",;").endswith("%")))
-        return out
-
-
-def _same_word(token: str, word: str, as_path: bool = False) -> bool:
-    t = token.strip().strip("\"',;:()")
-    return t == word or (as_path and t.endswith("/" + word))
-
-
-def _is_count_column(name: str) -> bool:
-    n = name.lower()
-    return any(w in n for w in ("count", "calls", "mmaps", "opens", "closes", "times", "hits", "events")) or n in (
-        "n",
-        "#",
-        "total",
-        "num",
-    )
-
-
-def _is_id_column(name: str) -> bool:
-    return name.lower() in ("pid", "tid", "tgid", "fd", "uid", "ppid", "cpu", "id", "nr")
-
-
-def split_keys(text: str) -> tuple[str, ...]:
-    """`a, b, c` into parts; bpftrace prints multi-part keys with ", " between them."""
-    if text == "":
-        return ()
-    return tuple(p.strip() for p in text.split(", "))
 
 
 def _bound(text: str) -> float | None:
@@ -179,9 +67,16 @@ def _json_entries(name: str, prefix: tuple[str, ...], content: dict) -> list[Rec
     """Entries of a JSON map; a multi-part key is "a,b" (0.17) or nested objects (some later versions)."""
     out: list[Record] = []
     for key, value in content.items():
-        keys = prefix + tuple(p.strip() for p in str(key).split(","))
+        stacks: tuple[tuple[str, ...], ...] = ()
+        if "\n" in str(key) or "\\n" in str(key):
+            parts, stacks = split_stack_key(str(key))
+            keys = prefix + parts
+        else:
+            keys = prefix + tuple(p.strip() for p in str(key).split(","))
         line = f"{name}[{', '.join(keys)}]"
-        if isinstance(value, list):
+        if stacks:
+            out.append(Record("map", name, keys, value=str(value), line=f"{line}: {value}", stacks=stacks))
+        elif isinstance(value, list):
             out.append(Record("hist", name, keys, buckets=_json_buckets(value), line=line))
         elif isinstance(value, dict) and ("count" in value or "average" in value or "value" in value):
             v = value.get("count", value.get("value"))  # stats(): {"count":..,"average":..,"total":..}
@@ -236,14 +131,16 @@ class _Parser:
 
     def __init__(self) -> None:
         self.records: list[Record] = []
-        self.by_key: dict[tuple[str, str, tuple[str, ...]], int] = {}
+        self.by_key: dict[tuple[str, str, tuple[str, ...], tuple[tuple[str, ...], ...]], int] = {}
         self.hist: Record | None = None  # the histogram whose rows follow
         self.bcc_section: tuple[str, ...] = ()
         self.header: tuple[str, ...] = ()
+        self.key_lines: list[str] | None = None  # a map key printed on several lines (a stack), so far
+        self.frames: list[str] = []  # a BCC program's stack, printed a frame a line, so far
 
     def add(self, rec: Record) -> None:
         if rec.source in ("map", "hist"):
-            k = (rec.source, rec.name, rec.keys)
+            k = (rec.source, rec.name, rec.keys, rec.stacks)
             if k in self.by_key:  # printed again (interval): the later printing wins
                 self.records[self.by_key[k]] = rec
                 return
@@ -251,6 +148,8 @@ class _Parser:
         self.records.append(rec)
 
     def feed(self, line: str) -> None:
+        if self._stack_key(line) or self._bcc_frames(line):
+            return
         s = line.strip()
         if not s:
             if self.hist is not None and self.hist.buckets:
@@ -267,6 +166,57 @@ class _Parser:
             self.add(self.hist)
         elif not self._map_line(s):
             self._words(s, line)
+
+    def _stack_key(self, line: str) -> bool:
+        """A map key over several lines: `@name[` (or `@name[comm, `), frames, then `]: value` (or
+        `, more]: value`). The record is made when the value comes."""
+        if self.key_lines is None:
+            m = KEY_OPENS.match(line.strip())
+            if not m:
+                return False
+            self.key_lines = [line.strip()]
+            return True
+        self.key_lines.append(line)
+        m = KEY_CLOSES.match(line.strip())
+        if m:
+            first, *rest = self.key_lines
+            opened = KEY_OPENS.match(first)
+            assert opened is not None
+            body = "\n".join([opened.group(2), *rest[:-1], m.group(1)])
+            name, value = opened.group(1), m.group(2)
+            parts, stacks = split_stack_key(body)
+            self.key_lines = None
+            self.hist = None
+            shown = f"{name}[{', '.join(parts)}]"
+            if value == "":
+                self.hist = Record("hist", name, parts, line=shown, stacks=stacks)
+                self.add(self.hist)
+            else:
+                self.add(Record("map", name, parts, value=value, line=f"{shown}: {value}", stacks=stacks))
+        elif len(self.key_lines) > MAX_FRAMES:  # not a key after all: read its lines as lines
+            pending, self.key_lines = self.key_lines, None
+            for old in pending:
+                self._words(old.strip(), old) if old.strip() else None
+        return True
+
+    def _bcc_frames(self, line: str) -> bool:
+        """A stack printed a frame a line (indented), then a line with its count (BCC's stackcount)."""
+        s = line.strip()
+        if s and line[:1].isspace() and is_frame(s):
+            self.frames.append(s)
+            return True
+        if not self.frames:
+            return False
+        frames, self.frames = tuple(self.frames), []
+        cells = tuple(s.split())
+        if cells and any(number(c) is not None for c in cells) and not MAP_LINE.match(s):
+            count = [c for c in cells if number(c) is not None][-1]
+            others = tuple(c for c in cells if c is not count)
+            self.add(Record("map", "", others, value=count, line=s, stacks=(frames,)))
+            return True
+        for f in frames:  # frames with no count after them: plain lines
+            self._words(f, f)
+        return False
 
     def _json(self, s: str) -> bool:
         """bpftrace -f json: one object a line."""

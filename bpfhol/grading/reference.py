@@ -16,7 +16,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from bpfhol.grading.parse import MAP_LINE, number, split_keys
+from bpfhol.grading.parse import parse
+from bpfhol.grading.records import MAP_LINE, Record, number, split_keys
 
 COMPANION_COMM = "mapcheck"  # see companion.py
 
@@ -37,7 +38,15 @@ def _periodic(maps: list[str]) -> str:
 
 
 def program(family: str, key: dict[str, Any]) -> str:
-    """The reference program for an exercise family (mmap, open, close, clock)."""
+    """The reference program for an exercise family (mmap, open, close, stack, clock)."""
+    if family == "stack":
+        # A map keyed by stacks prints over several lines, which the line-by-line sum below cannot
+        # read: print it whole, never cleared, and read its last printing (Reference.stacks).
+        comm = key["stack"]["comm"]
+        return (
+            f'tracepoint:syscalls:sys_enter_openat /comm == "{comm}"/ {{ @stacks[comm, pid, ustack] = count(); }}\n'
+            f"interval:ms:{PRINT_MS} {{ print(@stacks); }}\n"
+        )
     return _program(family, key) + _periodic(_MAPS[family](key))
 
 
@@ -99,6 +108,8 @@ class Reference:
     seconds: float | None = None
     # Each printing (every PRINT_MS) on its own: what changed during the window.
     ticks: list[dict[str, dict[tuple[str, ...], int]]] = field(default_factory=list)
+    # Maps keyed by stacks (counts so far, as last printed): records with their frames.
+    stacks: list[Record] = field(default_factory=list)
 
     @classmethod
     def from_output(cls, text: str, seconds: float | None = None) -> Reference:
@@ -119,7 +130,8 @@ class Reference:
             last = name
             maps[name][keys] += int(v)
             ticks[-1].setdefault(name, {})[keys] = int(v)
-        return cls({name: dict(entries) for name, entries in maps.items()}, seconds, ticks)
+        stacks = [r for r in parse(text).records if r.stacks]
+        return cls({name: dict(entries) for name, entries in maps.items()}, seconds, ticks, stacks)
 
     def get(self, name: str) -> dict[tuple[str, ...], int]:
         return self.maps.get(name, {})

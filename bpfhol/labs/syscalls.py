@@ -24,7 +24,7 @@ from typing import Any
 from bpfhol.labs import clockkey
 from bpfhol.labs.seeded import chooser, draw_names, scenario_name
 from bpfhol.labs.spec import LabSpec
-from workloads import closeall, common, launcher, mapit, oldopen, opener, repeater, stopwatch, tempfiles
+from workloads import closeall, common, launcher, mapit, oldopen, opener, poller, repeater, stopwatch, tempfiles
 
 SEED_MAX = 999
 PATTERN_LEN = 20  # seeded shared/private patterns: k of every 20 calls shared (k*5 %)
@@ -106,6 +106,14 @@ RAW_FAIL_NR = {
     "x86_64": {"kill": 62, "getpgid": 121, "chdir": 80, "truncate": 76},
     "aarch64": {"kill": 129, "getpgid": 155, "chdir": 49, "truncate": 45},
 }
+# The stacks exercise's process: its question names it, so its name is fixed (as harbord's, outside
+# NAME_POOL); the seed picks how many of its openat(2) calls of every poller.CALLS_PER_TICK come from
+# os.open (the rest from os.listdir), so which C library function makes most of them is the answer.
+STACKS_COMM = "ferryd"
+STACKS_CLASSIC_OPENS = 3
+# The larger share tells the way in: 90 or 70 % through os.listdir, 60 or 80 % through os.open. A
+# share the output shows therefore names the function, whatever the tracer calls it.
+STACKS_OPENS = (1, 3, 6, 8)
 # What the exec workload starts: a small coreutils program (in /usr/bin on every Debian and Ubuntu,
 # merged /usr or not) and its arguments around a seeded token ("{token}"), with the exit status it
 # ends with (exec-2). Each reads nothing, writes only to /dev/null, and ends the same way on any
@@ -276,6 +284,27 @@ def _raw_key(seed: int, arch: str) -> dict[str, Any]:
     }
 
 
+def stacks_opens(seed: int) -> int:
+    """How many of the stacks process's openat(2) calls of every poller.CALLS_PER_TICK are os.open's
+    (a random source of its own, so the choice shifts none of the scenario's others)."""
+    LAB.check_seed(seed)
+    return STACKS_CLASSIC_OPENS if seed == 0 else chooser("syscalls-stacks", seed)(STACKS_OPENS)
+
+
+def _stacks_key(seed: int) -> dict[str, Any]:
+    opens, total = stacks_opens(seed), poller.CALLS_PER_TICK
+    top_open = opens * 2 > total
+    return {
+        "comm": STACKS_COMM,
+        "syscall": "openat",
+        # the Python call behind the larger share, and the C library function it goes through
+        "top_python": "os.open" if top_open else "os.listdir",
+        "top_libc": "open64" if top_open else "opendir",
+        "top_percent": 100 * max(opens, total - opens) // total,
+        "calls_per_second": total * common.TICK_HZ,
+    }
+
+
 def clock_reads(seed: int) -> tuple[str, int]:
     """The CPU-time clock the clock exercise's process reads, and its reads per tick."""
     LAB.check_seed(seed)
@@ -330,6 +359,7 @@ def answer_key(seed: int) -> dict[str, Any]:
         },
         "raw": _raw_key(seed, arch),
         "exec": _exec_key(sc),
+        "stack": _stacks_key(seed),
         "clock": clockkey.key(sc.seed, sc.names["clock"]),
     }
 
@@ -397,6 +427,16 @@ def describe(key: dict[str, Any]) -> str:
         ),
         ("its exit status", f"{x['status']} (sys_enter_exit_group's error_code, under the name {x['program_comm']})"),
     ]
+    st = key["stack"]
+    rows += [
+        ("ustack", None),
+        (
+            st["comm"],
+            f"makes {st['top_percent']} % of its {st['calls_per_second']} openat(2) calls a second from "
+            f"{st['top_python']}, through the C library's {st['top_libc']}() (the leaf frame's name "
+            "depends on the C library and the tracer: trace it)",
+        ),
+    ]
     rows += clockkey.rows(key["clock"])
     lines = [
         f"Answer key: seed {key['seed']} ({key['scenario']} scenario) on {key['arch']}, "
@@ -418,6 +458,7 @@ def workloads(seed: int) -> list[common.Workload]:
         closeall.Closeall(comm=sc.names["close"]),
         repeater.Repeater(raw_call(seed), raw_fail(seed), comm=RAW_COMM),
         launcher.Launcher(exec_argv(seed), comm=sc.names["exec"]),
+        poller.Poller(stacks_opens(seed), comm=STACKS_COMM),
         stopwatch.Stopwatch(*clock_reads(seed), comm=sc.names["clock"]),
     ]
 

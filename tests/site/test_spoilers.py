@@ -154,6 +154,20 @@ def exit_status_told(u: Unit) -> bool:
     return re.search(row, u.text) is not None or (u.kind == "prose" and re.search(words, u.text) is not None)
 
 
+# The words that name each way into ferryd's opens: the Python call, the C library function behind
+# it, and that function's names as tracers print them on the course machine (checked on its page).
+STACK_WAYS = {"os.listdir": r"nocancel|opendir|listdir", "os.open": r"open64|libc_open|os\.open\b"}
+
+
+def stack_top_told(u: Unit) -> bool:
+    """A block about ferryd (an output: its program is) that names the way most of its opens take."""
+    st = KEY["stack"]
+    about = u.text + (u.program if u.kind == "output" else "")
+    if not re.search(rf"(?<![\w-]){re.escape(st['comm'])}(?![\w-])", about):
+        return False
+    return re.search(STACK_WAYS[st["top_python"]], u.text) is not None
+
+
 def clock_told(u: Unit) -> bool:
     """The clock exercise's process beside the clock it asks the kernel for: a block about it that
     names the clock (`CLOCK_PROCESS_CPUTIME_ID`) or shows its id in a key or row (`@reads[mailerd, 2]`,
@@ -201,6 +215,8 @@ SECRETS = [
            0, any_of(re.escape(KEY["exec"]["token"]), re.escape(KEY["exec"]["command"]))),
     Secret("exec-1", f"the process that starts it ({KEY['exec']['comm']})", "syscalls/exercises-exec.html", 0,
            singles_out(KEY["exec"]["comm"])),
+    Secret("stack-1", f"the way most of ferryd's opens take ({KEY['stack']['top_libc']})",
+           "syscalls/exercises-stacks.html", 0, stack_top_told),
     Secret("clock-1", f"the process that reads a clock through the kernel ({KEY['clock']['comm']})",
            "syscalls/probe-naming.html", 0, singles_out(KEY["clock"]["comm"])),
     Secret("clock-1", f"the clock it asks the kernel for ({KEY['clock']['clock']})", "syscalls/probe-naming.html", 0,
@@ -267,6 +283,10 @@ def test_the_detectors_catch_what_they_should() -> None:
     assert exit_status_told(Unit(f"@status[{x['comm']}, {x['program_comm']}, {x['status']}]: 4", "output", ""))
     assert exit_status_told(Unit(f"{x['program_comm']} ends with status {x['status']}", "prose", ""))
     assert not exit_status_told(Unit(f"{x['program']} {' '.join(x['args'])}", "output", ""))
+    st = KEY["stack"]
+    assert stack_top_told(Unit("@opens[\n    __GI___open64_nocancel+65\n]: 77", "output", f'/comm == "{st["comm"]}"/'))
+    assert not stack_top_told(Unit(f"{st['comm']} opens through more than one function", "prose", ""))
+    assert not stack_top_told(Unit("opendir() opens with an internal function", "prose", ""))
     clock = KEY["clock"]
     assert clock_told(Unit(f"@reads[{clock['comm']}, {clock['clock_id']}]: 40", "output", "tracepoint:"))
     assert clock_told(Unit(f"{clock['comm']} asks the kernel for {clock['clock']}", "prose", ""))

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from bpfhol.grading import facts
 from bpfhol.grading.evidence import Evidence
 from bpfhol.grading.exercises.registry import Family
-from bpfhol.grading.parse import Record
 from bpfhol.grading.probes import traces_anything
+from bpfhol.grading.records import Record
 from bpfhol.grading.verdict import Verdict
 
 CLOSE = Family("close", page="syscalls/exercises-close.md", reference=True)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from bpfhol.grading.evidence import Evidence
 from bpfhol.grading.exercises.registry import Family
-from bpfhol.grading.parse import Record, number
 from bpfhol.grading.probes import traces_anything
+from bpfhol.grading.records import Record, number
 from bpfhol.grading.verdict import Verdict
 
 EXEC = Family("exec", page="syscalls/exercises-exec.md")

@@ -13,8 +13,8 @@ import re
 from bpfhol.grading import facts
 from bpfhol.grading.evidence import Evidence
 from bpfhol.grading.exercises.registry import Family
-from bpfhol.grading.parse import Record
 from bpfhol.grading.probes import require
+from bpfhol.grading.records import Record
 from bpfhol.grading.verdict import Verdict
 
 LATENCY = Family("latency", page="syscalls/latency.md", lab="io")

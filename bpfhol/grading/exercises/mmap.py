@@ -11,8 +11,8 @@ from __future__ import annotations
 from bpfhol.grading import facts
 from bpfhol.grading.evidence import Evidence, ids, labels
 from bpfhol.grading.exercises.registry import Family
-from bpfhol.grading.parse import Record, number
 from bpfhol.grading.probes import require
+from bpfhol.grading.records import Record, number
 from bpfhol.grading.reference import COMPANION_COMM
 from bpfhol.grading.verdict import Verdict
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from bpfhol.grading import facts
 from bpfhol.grading.evidence import Evidence
 from bpfhol.grading.exercises.mmap import _BUSIEST, MMAP, _traces_mmap
-from bpfhol.grading.parse import Record, number
+from bpfhol.grading.records import Record, number
 from bpfhol.grading.verdict import Verdict
 
 _SIZE_WORDS = ("len", "size", "byte", "length")

@@ -11,8 +11,8 @@ import re
 
 from bpfhol.grading.evidence import Evidence
 from bpfhol.grading.exercises.registry import Family
-from bpfhol.grading.parse import Record, number
 from bpfhol.grading.probes import traces_anything
+from bpfhol.grading.records import Record, number
 from bpfhol.grading.verdict import Verdict
 
 OPEN = Family("open", page="syscalls/exercises-open.md", reference=True)

@@ -15,8 +15,8 @@ import re
 
 from bpfhol.grading.evidence import Evidence, ids, labels
 from bpfhol.grading.exercises.registry import Family
-from bpfhol.grading.parse import Record, number
 from bpfhol.grading.probes import traces_anything
+from bpfhol.grading.records import Record, number
 from bpfhol.grading.verdict import Verdict
 
 RAW = Family("raw", page="syscalls/raw-syscalls.md")
@@ -195,6 +195,13 @@ def failing_call(ev: Evidence, v: Verdict) -> None:
             f"ret -{key['fail_errno']}",
         )
         return
+    _what_is_missing(ev, v, comm, named, records, pids)
+
+
+def _what_is_missing(
+    ev: Evidence, v: Verdict, comm: str, named: list[Record], records: list[Record], pids: set[str]
+) -> None:
+    """The feedback of an answer that shows no failing call with its error: what its method lacks."""
     if ev.probes is not None and not (ev.probes.raw_syscalls or ev.probes.wildcard):
         v.add(
             "call",
