@@ -34,7 +34,7 @@ from bpfhol.grading.verdict import Verdict
 
 # The families' modules, in the order `bpfhol check --list` shows them (the course's order); a family
 # whose criteria outgrow one module continues in another (mmap_types: the mmap page's last question).
-FAMILIES = ("clock", "raw", "mmap", "mmap_types", "open", "close", "exec", "latency", "payloads", "stacks")
+FAMILIES = ("clock", "raw", "mmap", "mmap_types", "open", "close", "exec", "stacks", "latency", "payloads")
 
 for _module in FAMILIES:
     import_module(f"{__name__}.{_module}")
