@@ -11,7 +11,7 @@
 # Python prints how much each grew, and at Ctrl-C the part-second since the
 # last lines.
 
-from time import monotonic, sleep
+from time import monotonic, sleep, strftime
 
 from bcc import BPF
 
@@ -46,10 +46,11 @@ def show(note=""):
     global last
     now = {(k.comm.decode(), k.clock): v.value for k, v in b["reads"].items()}
     grown = {k: n - last.get(k, 0) for k, n in now.items()}
-    last = now    # before a Ctrl-C can come
-    for (comm, clock), n in sorted(grown.items()):
-        if n:
-            print(f"{comm:<16} {clock:>5} {n:>8}{note}", flush=True)
+    rows = [f"{comm:<16} {clock:>5} {n:>8}{note}" for (comm, clock), n in sorted(grown.items()) if n]
+    text = "\n".join([strftime("%H:%M:%S"), *rows])    # the time: where each second starts
+    last = now    # the text is ready: a Ctrl-C from here on cannot split it
+    if rows:
+        print(text, flush=True)
 
 
 try:

@@ -74,7 +74,7 @@ try:
 
     b["perf_events"].open_perf_buffer(on_perf, page_cnt=1, lost_cb=on_perf_lost)
     b["ring_events"].open_ring_buffer(on_ring)
-    print(f"Tracing {CALLS} write(2) calls by pid {child.pid}, reading none until done...")
+    print(f"Tracing {CALLS} writes by pid {child.pid}, reading none until done...")
     child.stdin.write("go\n")
     child.stdin.flush()
     child.stdout.readline()  # "done": every event is made
@@ -84,10 +84,9 @@ try:
     b.perf_buffer_poll(timeout=100)
     ring_lost = b["ring_drops"][0].value
     perf, perf_lost, ring = got["perf"], got["perf lost"], got["ring"]
-    perf_line = f"{perf} received + {perf_lost} lost (lost_cb) = {perf + perf_lost}"
-    ring_line = f"{ring} received + {ring_lost} refused (map)  = {ring + ring_lost}"
-    print(f"perf buffer, 1 page per CPU: {perf_line}")
-    print(f"ring buffer, 1 page:         {ring_line}")
+    print(f"{'BUFFER':<6} {'RECEIVED':>8} {'LOST':>5} {'TOTAL':>5}")
+    print(f"{'perf':<6} {perf:>8} {perf_lost:>5} {perf + perf_lost:>5}")    # lost: lost_cb's
+    print(f"{'ring':<6} {ring:>8} {ring_lost:>5} {ring + ring_lost:>5}")    # lost: ring_drops'
 finally:
     child.kill()
     child.wait()
