@@ -96,6 +96,7 @@ def _stack_rows(st: dict[str, Any]) -> list[Row]:
             f"{st['top_python']}, through the C library's {st['top_libc']}() (the leaf frame's name "
             "depends on the C library and the tracer: trace it)",
         ),
+        ("paths", f"os.open opens {st['open_path']}, os.listdir opens {st['listdir_path']} (both relative)"),
     ]
 
 

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bpfhol.labs import clockkey
+from bpfhol.labs import clockkey, stackkey
 from bpfhol.labs.answersheet import describe
 from bpfhol.labs.seeded import chooser, draw_names, scenario_name
 from bpfhol.labs.spec import LabSpec
@@ -292,20 +292,6 @@ def stacks_opens(seed: int) -> int:
     return STACKS_CLASSIC_OPENS if seed == 0 else chooser("syscalls-stacks", seed)(STACKS_OPENS)
 
 
-def _stacks_key(seed: int) -> dict[str, Any]:
-    opens, total = stacks_opens(seed), poller.CALLS_PER_TICK
-    top_open = opens * 2 > total
-    return {
-        "comm": STACKS_COMM,
-        "syscall": "openat",
-        # the Python call behind the larger share, and the C library function it goes through
-        "top_python": "os.open" if top_open else "os.listdir",
-        "top_libc": "open64" if top_open else "opendir",
-        "top_percent": 100 * max(opens, total - opens) // total,
-        "calls_per_second": total * common.TICK_HZ,
-    }
-
-
 def clock_reads(seed: int) -> tuple[str, int]:
     """The CPU-time clock the clock exercise's process reads, and its reads per tick."""
     LAB.check_seed(seed)
@@ -360,7 +346,7 @@ def answer_key(seed: int) -> dict[str, Any]:
         },
         "raw": _raw_key(seed, arch),
         "exec": _exec_key(sc),
-        "stack": _stacks_key(seed),
+        "stack": stackkey.key(seed, stacks_opens(seed), STACKS_COMM),
         "clock": clockkey.key(sc.seed, sc.names["clock"]),
     }
 
@@ -376,7 +362,7 @@ def workloads(seed: int) -> list[common.Workload]:
         closeall.Closeall(comm=sc.names["close"]),
         repeater.Repeater(raw_call(seed), raw_fail(seed), comm=RAW_COMM),
         launcher.Launcher(exec_argv(seed), comm=sc.names["exec"]),
-        poller.Poller(stacks_opens(seed), comm=STACKS_COMM),
+        poller.Poller(stacks_opens(seed), STACKS_COMM, *stackkey.paths(seed)),
         stopwatch.Stopwatch(*clock_reads(seed), comm=sc.names["clock"]),
     ]
 

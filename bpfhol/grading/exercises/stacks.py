@@ -222,3 +222,131 @@ def _reference_groups(ev: Evidence, comm: str) -> dict[str, float]:
         return {}
     groups, _ = _groups([r for r in ev.ref.stacks if comm in r.keys], comm)
     return groups
+
+
+# stack-2: the path each way in opens. A table's columns, by their heading.
+_FUNCTION_COLUMN = re.compile(r"func|sym|frame|leaf|stack|caller|where", re.I)
+_PATH_COLUMN = re.compile(r"path|file|name|dir", re.I)
+
+
+def _column(r: Record, pattern: re.Pattern[str]) -> str | None:
+    if len(r.header) != len(r.cells):
+        return None
+    return next((c for h, c in zip(r.header, r.cells) if pattern.search(h)), None)
+
+
+def _leaf_and_path(r: Record, comm: str) -> tuple[str | None, str | None]:
+    """The function atop the record's stack (bpftrace: its ustack; a table: its function column or
+    first name) and the path it names beside it."""
+    words = [w for w in labels(r) if w != comm]
+    if r.stacks:
+        leaf, _ = _user_leaf(r)
+        return leaf, words[0] if words else None
+    if r.source not in ("table", "line"):  # a bpftrace map without a stack: a path alone, perhaps
+        return None, words[0] if words else None
+    named, path = _column(r, _FUNCTION_COLUMN), _column(r, _PATH_COLUMN)
+    if r.header and len(r.header) == len(r.cells) and named is None:
+        return None, path
+    leaf = frame_function(named) if named else _named_leaf(r, comm)
+    rest = [w for w in words if w != named and (leaf is None or frame_function(w) != leaf)]
+    return leaf, path or (rest[0] if rest else None)
+
+
+def _paths_by_function(records: list[Record], comm: str) -> tuple[dict[str, dict[str, float]], bool]:
+    """Calls by function and path, and whether the output shows a path with no function beside it."""
+    out: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    apart = False
+    for r in records:
+        n = r.count()
+        if n is None or n <= 0:
+            continue
+        leaf, path = _leaf_and_path(r, comm)
+        if leaf is None or _KERNEL.match(leaf):
+            apart |= path is not None
+        elif path is not None:
+            out[leaf][path] += n
+    return {f: dict(p) for f, p in out.items()}, apart
+
+
+def _same_path(shown: str, path: str) -> bool:
+    return shown.rstrip("/") == path or shown.rstrip("/").endswith("/" + path)
+
+
+@STACKS.exercise(
+    id="stack-2",
+    section="Going further: what does each way in open?",
+    question="Which path does each of ferryd's two ways into openat(2) open?",
+)
+def paths_by_function(ev: Evidence, v: Verdict) -> None:
+    if not traces_anything(ev.probes, v):
+        return
+    st = ev.key["stack"]
+    comm = st["comm"]
+    if ev.probes is not None and ev.sees("openat") is False:
+        v.add(
+            "call",
+            False,
+            "your program does not trace openat(2): the question is about that call alone; "
+            "attach to tracepoint:syscalls:sys_enter_openat",
+        )
+        return
+    records = _whose(ev, v, comm)
+    if records is None or _by_innermost_frame(records, comm, v) is None:
+        return
+    paired, apart = _paths_by_function(records, comm)
+    if not paired:
+        v.add("path", False, _unpaired(comm, apart, any(r.stacks for r in records)))
+        return
+    _judge_paths(v, st, paired)
+
+
+def _unpaired(comm: str, paths: bool, stacks: bool) -> str:
+    """What an output that never shows a path beside a function lacks."""
+    if paths and stacks:
+        return (
+            "your output shows the paths and the stacks apart: key one map by both, "
+            "@[ustack, str(args->filename)], so each path shows under the function that opens it"
+        )
+    if paths:
+        return (
+            f"your output shows what {comm} opens but not which way in opens it: key the count by the "
+            "user stack, ustack, beside the path"
+        )
+    return (
+        f"your output shows where {comm}'s opens come from but not what they open: add the path "
+        "the call is given, str(args->filename), to the key beside the stack"
+    )
+
+
+def _judge_paths(v: Verdict, st: dict[str, object], paired: dict[str, dict[str, float]]) -> None:
+    comm = str(st["comm"])
+    totals = {f: sum(p.values()) for f, p in paired.items()}
+    if len(totals) < 2:
+        v.add(
+            "function",
+            False,
+            f"your output shows {comm}'s opens coming from one function only, yet it opens through two: "
+            "count every openat(2) call it makes, keyed by user stack and path, over a second or more",
+        )
+        return
+    # The two ways in by their shares: the seeds' are 10 to 90 %, never half, so the larger group is
+    # os.listdir's exactly when its share is over half.
+    big, small = sorted(totals, key=lambda f: totals[f], reverse=True)[:2]
+    listdir, other = (big, small) if int(str(st["open_percent"])) < 50 else (small, big)
+    want = {listdir: str(st["listdir_path"]), other: str(st["open_path"])}
+    shown = {f: max(paired[f], key=lambda p: paired[f][p]) for f in (listdir, other)}
+    if all(_same_path(shown[f], want[f]) for f in want):
+        v.add(
+            "path",
+            True,
+            f"{listdir} opens {want[listdir]} (the directory {comm} lists) and {other} opens "
+            f"{want[other]} (its state file): each way in opens a path of its own",
+        )
+    else:
+        v.add(
+            "path",
+            False,
+            f"the path your output shows most under each function is not the one {comm} opens through it: "
+            "count only its openat(2) calls, keyed by user stack and path together, and read the path "
+            "under each innermost frame",
+        )
