@@ -27,9 +27,9 @@ from bpfhol.examples.toolchain import first_unmet
 from bpfhol.grading.stackkeys import frame_function, split_stack_key
 from bpfhol.labs import LABS
 from bpfhol.labs.process import LabProcess
-from bpfhol.labs.syscalls import EXEC_PROGRAMS, LAB, NAME_POOL, RAW_COMM, ROLES, STACKS_COMM, answer_key
+from bpfhol.labs.syscalls import EXEC_PROGRAMS, LAB, NAME_POOL, RAW_COMM, ROLES, STACKS_COMM, answer_key, stacks_opens
 from bpfhol.procfs import proc_stat, proc_uid
-from workloads import common, repeater
+from workloads import common, poller, repeater
 
 
 def bpfhol(*args: str, state_dir: Path | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -108,6 +108,11 @@ def test_classic_answer_key() -> None:
         2,
         40,
     )
+    assert (key["stack"]["open_path"], key["stack"]["listdir_path"], key["stack"]["open_percent"]) == (
+        "state",
+        "inbox",
+        30,
+    )
     assert _comms(key) == sorted(LAB.comms(0)) and len(set(LAB.comms(0))) == len(ROLES) + 2  # and the fixed two
 
 
@@ -127,6 +132,10 @@ def test_seeds_are_deterministic_and_differ() -> None:
     assert {answer_key(s)["exec"]["status"] for s in range(1, 30)} == {0, 1, 2, 125}, "and how it ends"
     fails = {(answer_key(s)["raw"]["fail_syscall"], answer_key(s)["raw"]["fail_errno"]) for s in range(1, 30)}
     assert len(fails) == len(repeater.FAILS), "harbord's failing call and its error change with the seed"
+    paths = {(answer_key(s)["stack"]["open_path"], answer_key(s)["stack"]["listdir_path"]) for s in range(1, 40)}
+    assert len(paths) > 10 and all(f in poller.FILES and d in poller.DIRS for f, d in paths), "ferryd's paths"
+    shares = [answer_key(s)["stack"]["open_percent"] for s in range(1, 40)]
+    assert shares == [100 * stacks_opens(s) // poller.CALLS_PER_TICK for s in range(1, 40)], "its own draw"
     assert seven["mmap"]["shared_percent"] + seven["mmap"]["private_percent"] == 100
     assert _comms(seven) == sorted(LAB.comms(7)) and _comms(classic) == sorted(LAB.comms(0))
 
@@ -379,20 +388,28 @@ tracepoint:raw_syscalls:sys_exit /pid == {me}/ {{
 
 
 def test_ferryd_opens_through_two_functions(lab: LabProcess) -> None:
-    """The stacks exercise's process: its openat(2) calls start in two C library functions, the
-    larger share the key's (stacks keyed by their innermost frame, as the exercise adds them up)."""
+    """The stacks exercises' process: its openat(2) calls start in two C library functions, the
+    larger share the key's (stacks keyed by their innermost frame, as the exercise adds them up), and
+    each function opens one path, the key's: the directory for os.listdir's, the file for os.open's."""
     s = lab.key["stack"]
     me = lab.pids[s["comm"]]
     seconds = 1.0
-    maps = trace(f"tracepoint:syscalls:sys_enter_openat /pid == {me}/ {{ @[ustack] = count(); }}", seconds)
+    maps = trace(
+        f"tracepoint:syscalls:sys_enter_openat /pid == {me}/ {{ @[ustack, str(args->filename)] = count(); }}", seconds
+    )
     by_leaf: dict[str, int] = {}
+    paths: dict[str, set[str]] = {}
     for stack_key, n in maps["@"].items():
-        _, stacks = split_stack_key(stack_key)
+        rest, stacks = split_stack_key(stack_key)
         leaf = frame_function(stacks[0][0])
         by_leaf[leaf] = by_leaf.get(leaf, 0) + n
+        paths.setdefault(leaf, set()).update(rest)
     total = sum(by_leaf.values())
     assert len(by_leaf) == 2 and total >= 0.8 * s["calls_per_second"] * seconds, by_leaf
     assert abs(100 * max(by_leaf.values()) / total - s["top_percent"]) <= 5, by_leaf
+    big = max(by_leaf, key=lambda f: by_leaf[f])
+    big_path = s["listdir_path"] if s["open_percent"] < 50 else s["open_path"]
+    assert paths[big] == {big_path} and set.union(*paths.values()) == {s["open_path"], s["listdir_path"]}, paths
 
 
 def test_stopwatch_asks_the_kernel_for_its_cpu_clock(lab: LabProcess) -> None:

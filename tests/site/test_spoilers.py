@@ -168,6 +168,15 @@ def stack_top_told(u: Unit) -> bool:
     return re.search(STACK_WAYS[st["top_python"]], u.text) is not None
 
 
+def stack_paths_told(u: Unit) -> bool:
+    """The path either way in opens: the listed directory's name anywhere (no other page uses it),
+    the state file's as a path is written (`state`, "state", a key's `, state]`), not the word."""
+    st = KEY["stack"]
+    listed, file = re.escape(st["listdir_path"]), re.escape(st["open_path"])
+    told = rf"(?<![\w/.-]){listed}(?![\w-])|[`\"'/]{file}\b|, {file}\]|\b{file} +\d+$"
+    return re.search(told, u.text, re.M) is not None
+
+
 def clock_told(u: Unit) -> bool:
     """The clock exercise's process beside the clock it asks the kernel for: a block about it that
     names the clock (`CLOCK_PROCESS_CPUTIME_ID`) or shows its id in a key or row (`@reads[mailerd, 2]`,
@@ -227,6 +236,8 @@ SECRETS = [
            raw_fail_told),
     Secret("exec-2", f"the started program's exit status ({KEY['exec']['status']})", "syscalls/exercises-exec.html",
            1, exit_status_told),
+    Secret("stack-2", f"the paths ferryd opens ({KEY['stack']['listdir_path']}, {KEY['stack']['open_path']})",
+           "syscalls/exercises-stacks.html", 1, stack_paths_told),
 ]  # fmt: skip
 
 
@@ -287,6 +298,10 @@ def test_the_detectors_catch_what_they_should() -> None:
     assert stack_top_told(Unit("@opens[\n    __GI___open64_nocancel+65\n]: 77", "output", f'/comm == "{st["comm"]}"/'))
     assert not stack_top_told(Unit(f"{st['comm']} opens through more than one function", "prose", ""))
     assert not stack_top_told(Unit("opendir() opens with an internal function", "prose", ""))
+    assert stack_paths_told(Unit(f"@opens[\n    open64+81\n, {st['open_path']}]: 30", "output", ""))
+    assert stack_paths_told(Unit(f"__open_nocancel  {st['listdir_path']}  70", "output", ""))
+    assert stack_paths_told(Unit(f"it opens `{st['open_path']}`", "prose", ""))
+    assert not stack_paths_told(Unit(f"it opens its {st['open_path']} file", "prose", ""))
     clock = KEY["clock"]
     assert clock_told(Unit(f"@reads[{clock['comm']}, {clock['clock_id']}]: 40", "output", "tracepoint:"))
     assert clock_told(Unit(f"{clock['comm']} asks the kernel for {clock['clock']}", "prose", ""))
