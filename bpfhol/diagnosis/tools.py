@@ -94,13 +94,14 @@ def check_bpftrace(env: Env) -> Result:
         return Result(name, OK, f"{found}; attaching a probe not tried (needs root)")
     # Attach a tracepoint for real: any syscall fires it and exit() ends the run at once.
     probe = "tracepoint:raw_syscalls:sys_enter { exit(); }"
+    limit = 30 * config.timeout_scale()  # an emulated VM's bpftrace can take minutes to attach
     try:
-        run = subprocess.run([*cmd, "-e", probe], capture_output=True, text=True, timeout=30, env=dict(env.vars))
+        run = subprocess.run([*cmd, "-e", probe], capture_output=True, text=True, timeout=limit, env=dict(env.vars))
     except subprocess.TimeoutExpired:
         return Result(
             name,
             FAIL,
-            f"{found} did not finish a one-probe program in 30 s",
+            f"{found} did not finish a one-probe program in {limit:g} s",
             "check the tracefs and lockdown lines",
             "bpftrace cannot attach",
         )
