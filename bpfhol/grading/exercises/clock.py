@@ -20,7 +20,11 @@ from bpfhol.grading.verdict import Verdict
 
 CLOCK = Family("clock", page="syscalls/probe-naming.md", reference=True)
 
-TOLERANCE = 0.2  # a second's count: ten ticks, one more or less, a late one under load
+# A second's count: ten ticks, one more or less, a late one under load. Below, more room: a program
+# that counts until the check's Ctrl-C loses the start of its second to its own attach, which a
+# loaded machine stretches.
+TOLERANCE = 0.2
+SHORT_WINDOW = 0.4
 MIN_SEEN = 5  # reads of a clock the reference must see to call it asked for (not a stray one)
 
 # include/uapi/linux/time.h: the clock ids clock_gettime(2) takes.
@@ -58,9 +62,9 @@ def _clocks(r: Record, pids: set[str]) -> set[int]:
 
 
 def _per_second(r: Record, rate: float) -> bool:
-    """Does the record carry a count within TOLERANCE of `rate`?"""
+    """Does the record carry a count of one second: from (1 - SHORT_WINDOW) to (1 + TOLERANCE) times `rate`?"""
     values = [n for _label, n, pct in r.labelled_numbers() if not pct]
-    return any(abs(n - rate) <= TOLERANCE * rate for n in values)
+    return any((1 - SHORT_WINDOW) * rate <= n <= (1 + TOLERANCE) * rate for n in values)
 
 
 def _pids(ev: Evidence, comm: str) -> set[str]:
