@@ -15,13 +15,7 @@ from bpfhol.examples.shown import WIDTH, columns
 from tests.site.builtsite import Site
 
 # (page, block title) -> why it is still wider than the page
-ALLOWED = {
-    ("syscalls/deep-dive.html", "Output on Linux 7.2"): (
-        "Linux 7.2's print fmt line of sys_enter_openat, the kernel's own text, captured in the kernel "
-        "matrix's 7.2 VM before captures fitted lines; its example says long-lines: cut, so "
-        "`sudo ./dev matrix --kernel 7.x --capture -k deep-openat-format` cuts it"
-    ),
-}
+ALLOWED: dict[tuple[str, str], str] = {}
 
 
 def wide_lines(site: Site) -> dict[tuple[str, str], list[str]]:
