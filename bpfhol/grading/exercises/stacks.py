@@ -100,9 +100,17 @@ def _share(groups: dict[str, float], name: str) -> float:
     question="Which C library function makes most of ferryd's openat(2) calls?",
 )
 def top_function(ev: Evidence, v: Verdict) -> None:
-    if not traces_anything(ev.probes, v):
-        return
     comm = ev.key["stack"]["comm"]
+    records = _openat_records(ev, v, comm)
+    groups = _by_innermost_frame(records, comm, v) if records is not None else None
+    if groups:
+        _judge_top(ev, v, comm, groups)
+
+
+def _openat_records(ev: Evidence, v: Verdict, comm: str) -> list[Record] | None:
+    """Both questions' first steps: the program traces, it sees openat(2), its records are the process's."""
+    if not traces_anything(ev.probes, v):
+        return None
     if ev.probes is not None and ev.sees("openat") is False:
         v.add(
             "call",
@@ -110,11 +118,8 @@ def top_function(ev: Evidence, v: Verdict) -> None:
             "your program does not trace openat(2): the question is about that call alone; "
             "attach to tracepoint:syscalls:sys_enter_openat",
         )
-        return
-    records = _whose(ev, v, comm)
-    groups = _by_innermost_frame(records, comm, v) if records is not None else None
-    if groups:
-        _judge_top(ev, v, comm, groups)
+        return None
+    return _whose(ev, v, comm)
 
 
 def _whose(ev: Evidence, v: Verdict, comm: str) -> list[Record] | None:
@@ -278,19 +283,9 @@ def _same_path(shown: str, path: str) -> bool:
     question="Which path does each of ferryd's two ways into openat(2) open?",
 )
 def paths_by_function(ev: Evidence, v: Verdict) -> None:
-    if not traces_anything(ev.probes, v):
-        return
     st = ev.key["stack"]
     comm = st["comm"]
-    if ev.probes is not None and ev.sees("openat") is False:
-        v.add(
-            "call",
-            False,
-            "your program does not trace openat(2): the question is about that call alone; "
-            "attach to tracepoint:syscalls:sys_enter_openat",
-        )
-        return
-    records = _whose(ev, v, comm)
+    records = _openat_records(ev, v, comm)
     if records is None or _by_innermost_frame(records, comm, v) is None:
         return
     paired, apart = _paths_by_function(records, comm)
